@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from config import views
+from partners import views as partner_views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/login/", partner_views.login_view, name="login"),
+    path("accounts/logout/", partner_views.logout_view, name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    # Each app owns its whole URL space (customers/ and customer/; invitations/
+    # and portals/), so one namespace per app.
+    path("", include("customers.urls")),
+    path("", include("invitations.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "partners.views.permission_denied"

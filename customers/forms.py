@@ -1,0 +1,68 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import ServiceRequest
+
+
+class ServiceRequestForm(forms.ModelForm):
+    class Meta:
+        model = ServiceRequest
+        fields = ["title", "description", "severity"]
+        labels = {
+            "title": _("Title"),
+            "description": _("Description"),
+            "severity": _("Severity"),
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 6})}
+        error_messages = {
+            "title": {"required": _("Enter a title.")},
+            "description": {"required": _("Describe what the customer needs.")},
+        }
+
+
+class UserChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        name = obj.get_full_name()
+        return f"{name} ({obj.email})" if name else obj.email
+
+
+class SupportContactsForm(forms.Form):
+    contacts = UserChoiceField(
+        label=_("Support contacts"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    primary = forms.ChoiceField(label=_("Primary contact"), required=False)
+
+    def __init__(self, *args, partner, **kwargs):
+        super().__init__(*args, **kwargs)
+        users = (
+            get_user_model()
+            .objects.filter(partner_membership__partner=partner, is_active=True)
+            .order_by("first_name", "email")
+        )
+        self.fields["contacts"].queryset = users
+        self.fields["primary"].choices = [("", _("No primary contact"))] + [
+            (str(u.pk), u.get_full_name() or u.email) for u in users
+        ]
+
+    def clean(self):
+        data = super().clean()
+        primary = data.get("primary")
+        contacts = data.get("contacts") or []
+        if primary and int(primary) not in {u.pk for u in contacts}:
+            self.add_error(
+                "primary", _("The primary contact must be one of the support contacts.")
+            )
+        return data
+
+
+class EndRelationshipForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

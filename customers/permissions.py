@@ -1,0 +1,24 @@
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+
+
+def customer_admin_required(view):
+    """Signed in as an administrator of a customer organisation (R17: own org only)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        membership = getattr(request.user, "customer_membership", None)
+        if membership is None or not membership.is_admin:
+            raise PermissionDenied(
+                _("This page is for administrators of a customer organisation.")
+            )
+        request.customer_membership = membership
+        request.customer = membership.customer
+        return view(request, *args, **kwargs)
+
+    return wrapped

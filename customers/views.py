@@ -1,0 +1,243 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from customers import selectors, services
+from customers.exceptions import DomainError
+from customers.forms import EndRelationshipForm, ServiceRequestForm, SupportContactsForm
+from customers.permissions import customer_admin_required
+from partners.permissions import Action, can, partner_required
+
+PAGE_SIZE = 25
+
+
+def _card(request, relationship):
+    return selectors.card_build(
+        relationship,
+        partner=request.partner,
+        can_see_directory=can(request.membership, Action.VIEW_USERS_LICENSES),
+    )
+
+
+@partner_required(Action.VIEW_CUSTOMERS)
+def customer_list(request):
+    """R11: the partner's customers, searchable, sortable, 25 a page."""
+    search = request.GET.get("q", "")[:200]
+    order = request.GET.get("sort", "name")
+    if order not in selectors.ORDERINGS:
+        order = "name"
+    relationships = selectors.customer_list(
+        partner=request.partner, search=search, order=order
+    )
+    page = Paginator(relationships, PAGE_SIZE).get_page(request.GET.get("page"))
+    cards = [_card(request, r) for r in page.object_list]
+    return render(
+        request,
+        "customers/customer_list.html",
+        {
+            "page": page,
+            "cards": cards,
+            "search": search,
+            "order": order,
+            "orderings": [
+                ("name", _("Name (A to Z)")),
+                ("-name", _("Name (Z to A)")),
+                ("-since", _("Newest relationship first")),
+                ("since", _("Oldest relationship first")),
+            ],
+        },
+    )
+
+
+@partner_required(Action.VIEW_CUSTOMERS)
+def customer_detail(request, customer_id):
+    """The customer's full page: the card without JavaScript, plus the timeline."""
+    relationship = selectors.customer_relationship_get(
+        partner=request.partner, customer_id=customer_id
+    )
+    return render(
+        request,
+        "customers/customer_detail.html",
+        {
+            "card": _card(request, relationship),
+            "events": selectors.relationship_timeline(
+                partner=request.partner, customer_id=customer_id
+            ),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@partner_required(Action.OPEN_SERVICE_REQUEST)
+def service_request_new(request, customer_id):
+    """R16: admin and helpdesk agents open a service request, with or without DAP."""
+    relationship = selectors.customer_relationship_get(
+        partner=request.partner, customer_id=customer_id
+    )
+    form = ServiceRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.service_request_open(
+                relationship_id=relationship.pk, actor=request.user, **form.cleaned_data
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Your service request was opened."))
+            return redirect("customers:detail", customer_id=customer_id)
+    return render(
+        request,
+        "customers/service_request_form.html",
+        {"form": form, "relationship": relationship},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@partner_required(Action.ASSIGN_SUPPORT_CONTACTS)
+def support_contacts(request, customer_id):
+    """R15: admin agents choose the customer's support contacts, one primary."""
+    relationship = selectors.customer_relationship_get(
+        partner=request.partner, customer_id=customer_id
+    )
+    current = list(relationship.support_contacts.all())
+    primary = next((c.user_id for c in current if c.is_primary), None)
+    form = SupportContactsForm(
+        request.POST or None,
+        partner=request.partner,
+        initial={
+            "contacts": [c.user_id for c in current],
+            "primary": str(primary) if primary else "",
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        primary_id = form.cleaned_data["primary"]
+        try:
+            services.support_contacts_set(
+                relationship_id=relationship.pk,
+                actor=request.user,
+                user_ids=[u.pk for u in form.cleaned_data["contacts"]],
+                primary_id=int(primary_id) if primary_id else None,
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Support contacts were saved."))
+            return redirect("customers:detail", customer_id=customer_id)
+    return render(
+        request,
+        "customers/support_contacts_form.html",
+        {"form": form, "relationship": relationship},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@partner_required(Action.END_RELATIONSHIP)
+def relationship_end(request, customer_id):
+    """R14: end the relationship after a confirmation page."""
+    relationship = selectors.customer_relationship_get(
+        partner=request.partner, customer_id=customer_id
+    )
+    form = EndRelationshipForm(request.POST or None)
+    blocking = services.active_subscriptions_blocking_end(
+        partner=relationship.partner, customer=relationship.customer
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.relationship_end(
+                relationship_id=relationship.pk,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                side="partner",
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc))
+            return redirect("customers:end", customer_id=customer_id)
+        messages.success(
+            request,
+            _("Your relationship with %(customer)s has ended.")
+            % {"customer": relationship.customer.name},
+        )
+        return redirect("customers:list")
+    return render(
+        request,
+        "customers/relationship_end.html",
+        {"form": form, "relationship": relationship, "blocking": blocking},
+    )
+
+
+@customer_admin_required
+def partner_relationships(request):
+    """R12: the customer's partners, with their status, DAP and support contacts."""
+    return render(
+        request,
+        "customers/partner_relationships.html",
+        {
+            "relationships": list(
+                selectors.customer_relationships(customer=request.customer)
+            ),
+            "events": selectors.customer_timeline(customer=request.customer, limit=50),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@customer_admin_required
+def customer_dap_remove(request, relationship_id):
+    """R12: remove the partner's admin privileges; the relationship stays."""
+    relationship = selectors.customer_relationship_for_admin(
+        customer=request.customer, relationship_id=relationship_id
+    )
+    if request.method == "POST":
+        try:
+            services.dap_remove(relationship_id=relationship.pk, actor=request.user)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(partner)s no longer has admin privileges.")
+                % {"partner": relationship.partner.name},
+            )
+        return redirect("customers:partners")
+    return render(
+        request, "customers/customer_dap_remove.html", {"relationship": relationship}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@customer_admin_required
+def customer_relationship_end(request, relationship_id):
+    """R12/R14 from the customer's side: end the relationship with a partner."""
+    relationship = selectors.customer_relationship_for_admin(
+        customer=request.customer, relationship_id=relationship_id
+    )
+    blocking = services.active_subscriptions_blocking_end(
+        partner=relationship.partner, customer=relationship.customer
+    )
+    form = EndRelationshipForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.relationship_end(
+                relationship_id=relationship.pk,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                side="customer",
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc))
+            return redirect("customers:customer_end", relationship_id=relationship.pk)
+        messages.success(
+            request,
+            _("Your relationship with %(partner)s has ended.")
+            % {"partner": relationship.partner.name},
+        )
+        return redirect("customers:partners")
+    return render(
+        request,
+        "customers/customer_relationship_end.html",
+        {"form": form, "relationship": relationship, "blocking": blocking},
+    )

@@ -1,0 +1,103 @@
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from invitations.models import Invitation
+from partners.models import Cloud
+
+DAP_LABEL = _(
+    "Include delegated administration privileges for Azure Active Directory and "
+    "Office 365"
+)
+
+
+class InvitationRequestForm(forms.Form):
+    """R2/R3: the request form. A sovereign-cloud partner cannot leave DAP out."""
+
+    include_dap = forms.BooleanField(label=DAP_LABEL, required=False, initial=True)
+    recipient_email = forms.EmailField(
+        label=_("Customer email address (optional)"),
+        required=False,
+        help_text=_("It goes in the To: line of the email draft."),
+        error_messages={"invalid": _("Enter a valid email address.")},
+    )
+    email_language = forms.ChoiceField(
+        label=_("Email language"), choices=Invitation.Language.choices
+    )
+
+    def __init__(self, *args, partner, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.partner = partner
+        self.dap_required = Cloud.requires_dap(partner.cloud)
+        language = (get_language() or "en")[:2]
+        self.fields["email_language"].initial = (
+            language if language in Invitation.Language.values else "en"
+        )
+        if self.dap_required:
+            # Shown ticked and disabled; the template adds a hidden input that
+            # carries the value, so a POST that leaves it out is a forged one.
+            self.fields["include_dap"].widget.attrs.update(
+                {"disabled": True, "aria-describedby": "dap-required-reason"}
+            )
+
+    def clean_include_dap(self):
+        value = self.cleaned_data.get("include_dap")
+        if self.dap_required and not value:
+            raise forms.ValidationError(
+                _(
+                    "Partners in %(cloud)s must include delegated administration "
+                    "privileges. Nothing was created."
+                ),
+                code="dap_required",
+                params={"cloud": Cloud(self.partner.cloud).label},
+            )
+        return value
+
+
+class DraftForm(forms.Form):
+    subject = forms.CharField(
+        label=_("Subject"),
+        max_length=300,
+        error_messages={"required": _("Enter a subject.")},
+    )
+    body = forms.CharField(
+        label=_("Email text"),
+        widget=forms.Textarea(attrs={"rows": 16}),
+        strip=False,
+        error_messages={"required": _("Enter the email text.")},
+    )
+
+
+class SignUpForm(forms.Form):
+    """Create an account for your organisation (the customer and its first admin)."""
+
+    organisation = forms.CharField(label=_("Organisation name"), max_length=200)
+    domain = forms.RegexField(
+        label=_("Primary domain"),
+        max_length=253,
+        regex=r"^(?=.{1,253}$)([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$",
+        error_messages={"invalid": _("Enter a domain such as contoso.example.")},
+        help_text=_("For example contoso.example."),
+    )
+    country = forms.ChoiceField(label=_("Country/region"))
+    email = forms.EmailField(label=_("Administrator's email address"))
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", _("Choose…"))] + list(countries)
+
+    def clean_domain(self):
+        return self.cleaned_data["domain"].lower()
+
+    def clean_password(self):
+        from django.contrib.auth.password_validation import validate_password
+
+        password = self.cleaned_data["password"]
+        validate_password(password)
+        return password

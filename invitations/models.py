@@ -1,0 +1,128 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Customer, ResellerRelationship
+from partners.models import Partner
+
+# The draft body is stored with this marker where the link goes: the link itself is
+# a secret and never lands in the database (R7).
+LINK_PLACEHOLDER = "{{invitation_link}}"
+
+
+def new_link_nonce() -> str:
+    return secrets.token_hex(16)
+
+
+class Invitation(models.Model):
+    """A request for a reseller relationship, sent as a personalised link."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        REVOKED = "revoked", _("Revoked")
+        EXPIRED = "expired", _("Expired")
+
+    class Language(models.TextChoices):
+        EN = "en", _("English")
+        FR = "fr", _("French")
+
+    partner = models.ForeignKey(
+        Partner,
+        on_delete=models.PROTECT,
+        related_name="invitations",
+        verbose_name=_("partner"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    include_dap = models.BooleanField(_("admin privileges requested"), default=True)
+    recipient_email = models.EmailField(_("customer email address"), blank=True)
+    email_language = models.CharField(
+        _("email language"), max_length=8, choices=Language.choices, default="en"
+    )
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("email text"))
+    sent_at = models.DateTimeField(_("sent"))
+    expires_at = models.DateTimeField(_("expires"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    # Rotated by "Create a new link": the HMAC covers it, so old links stop working.
+    link_nonce = models.CharField(max_length=64, default=new_link_nonce, editable=False)
+    first_opened_at = models.DateTimeField(_("first opened"), null=True, blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted or declined by"),
+    )
+    responded_at = models.DateTimeField(
+        _("accepted or declined"), null=True, blank=True
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        verbose_name=_("customer"),
+    )
+    relationship = models.ForeignKey(
+        ResellerRelationship,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        verbose_name=_("relationship"),
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["pending", "accepted", "declined", "revoked", "expired"]
+                ),
+                name="invitation_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("sent_at")),
+                name="invitation_expires_after_sent",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="accepted")
+                | models.Q(relationship__isnull=False, customer__isnull=False),
+                name="invitation_accepted_has_relationship",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["partner", "-sent_at"], name="invitation_partner_idx"),
+            models.Index(fields=["status", "expires_at"], name="invitation_status_idx"),
+        ]
+
+    def __str__(self):
+        return _("Invitation #%(id)s from %(partner)s") % {
+            "id": self.pk,
+            "partner": self.partner,
+        }
+
+    def effective_status(self, now) -> str:
+        """The status a person should see: a pending link past its date is expired."""
+        if self.status == self.Status.PENDING and now >= self.expires_at:
+            return self.Status.EXPIRED
+        return self.status
+
+    def body_with_link(self, link: str) -> str:
+        return self.body.replace(LINK_PLACEHOLDER, link)

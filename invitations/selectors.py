@@ -1,0 +1,45 @@
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from invitations import tokens
+from invitations.models import Invitation
+from partners.models import Partner
+
+
+def invitation_list(*, partner: Partner, status: str = "") -> QuerySet:
+    """The partner's requests, newest first (R17: only theirs)."""
+    qs = Invitation.objects.filter(partner=partner).select_related(
+        "created_by", "customer"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-sent_at", "-id")
+
+
+def invitation_get(*, partner: Partner, invitation_id: int) -> Invitation:
+    """One of the partner's invitations; another partner's id is a 404 (R17)."""
+    return get_object_or_404(
+        Invitation.objects.select_related("partner", "created_by"),
+        pk=invitation_id,
+        partner=partner,
+    )
+
+
+def invitation_from_token(token: str) -> Invitation:
+    """The invitation a genuine, current link belongs to; anything else is 404.
+
+    An unknown id and a wrong digest look the same, so a link never tells whether
+    some other invitation exists.
+    """
+    invitation_id = tokens.parse_token(token)
+    if invitation_id is None:
+        raise Http404
+    invitation = (
+        Invitation.objects.select_related("partner", "customer", "relationship")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if not tokens.check_token(invitation, token):
+        raise Http404
+    return invitation

@@ -1,0 +1,291 @@
+"""Every write to invitations: create, edit the draft, renew, revoke, accept, decline.
+
+Each is one transaction that locks the invitation, re-checks its state and writes
+its RelationshipEvent; mail goes out only after commit.
+"""
+
+import logging
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from customers.exceptions import DomainError
+from customers.models import Customer, ResellerRelationship
+from customers.services import event_record, relationship_grant
+from invitations.models import LINK_PLACEHOLDER, Invitation
+from invitations.notifications import notify_partner
+from partners.models import Cloud, Partner
+
+logger = logging.getLogger(__name__)
+Kind = Invitation.Status
+
+
+def draft_render(*, partner: Partner, include_dap: bool, language: str) -> tuple[str, str]:
+    """The default subject and body, in the email's language, with the placeholder."""
+    context = {
+        "partner": partner,
+        "include_dap": include_dap,
+        "link": LINK_PLACEHOLDER,
+        "ttl_days": settings.INVITATION_TTL_DAYS,
+    }
+    with translation.override(language):
+        subject = render_to_string("invitations/email/subject.txt", context).strip()
+        body = render_to_string("invitations/email/body.txt", context).strip() + "\n"
+    return subject, body
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    partner: Partner,
+    created_by,
+    include_dap: bool,
+    recipient_email: str = "",
+    email_language: str = "en",
+) -> Invitation:
+    """R2/R3/R7: a pending invitation with its draft; sovereign clouds need DAP."""
+    if Cloud.requires_dap(partner.cloud) and not include_dap:
+        raise DomainError(
+            "dap_required",
+            _(
+                "Partners in %(cloud)s must include delegated administration "
+                "privileges. Nothing was created."
+            )
+            % {"cloud": Cloud(partner.cloud).label},
+        )
+    now = timezone.now()
+    subject, body = draft_render(
+        partner=partner, include_dap=include_dap, language=email_language
+    )
+    invitation = Invitation.objects.create(
+        partner=partner,
+        created_by=created_by,
+        include_dap=include_dap,
+        recipient_email=recipient_email.strip().lower(),
+        email_language=email_language,
+        subject=subject,
+        body=body,
+        sent_at=now,
+        expires_at=now + timedelta(days=settings.INVITATION_TTL_DAYS),
+    )
+    event_record(
+        kind="requested",
+        partner=partner,
+        actor=created_by,
+        invitation_id=invitation.pk,
+        details={"include_dap": include_dap},
+    )
+    return invitation
+
+
+def _locked(invitation_id: int) -> Invitation:
+    return (
+        Invitation.objects.select_for_update()
+        .select_related("partner")
+        .get(pk=invitation_id)
+    )
+
+
+def _ensure_pending(invitation: Invitation, now) -> None:
+    status = invitation.effective_status(now)
+    if status != Invitation.Status.PENDING:
+        raise DomainError(
+            f"not_pending_{status}",
+            _("This request is no longer pending (%(status)s).")
+            % {"status": Invitation.Status(status).label},
+        )
+
+
+@transaction.atomic
+def invitation_save_draft(
+    *, invitation_id: int, subject: str, body: str, link: str
+) -> Invitation:
+    """R5: keep the partner's edit; the body must still carry the exact link."""
+    invitation = _locked(invitation_id)
+    _ensure_pending(invitation, timezone.now())
+    if link not in body:
+        raise DomainError(
+            "link_missing", _("Keep the link: it connects the customer to your account.")
+        )
+    invitation.subject = subject.strip()
+    invitation.body = body.replace(link, LINK_PLACEHOLDER)
+    invitation.save(update_fields=["subject", "body"])
+    return invitation
+
+
+@transaction.atomic
+def invitation_renew_link(*, invitation_id: int, actor) -> Invitation:
+    """R7: a new link for a pending request; the old one stops working at once."""
+    from invitations.models import new_link_nonce
+
+    invitation = _locked(invitation_id)
+    _ensure_pending(invitation, timezone.now())
+    now = timezone.now()
+    invitation.link_nonce = new_link_nonce()
+    invitation.sent_at = now
+    invitation.expires_at = now + timedelta(days=settings.INVITATION_TTL_DAYS)
+    invitation.first_opened_at = None
+    invitation.save(
+        update_fields=["link_nonce", "sent_at", "expires_at", "first_opened_at"]
+    )
+    event_record(
+        kind="link_renewed",
+        partner=invitation.partner,
+        actor=actor,
+        invitation_id=invitation.pk,
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation_id: int, actor) -> Invitation:
+    """R7: revoke a pending request; its link then answers "revoked" (410)."""
+    invitation = _locked(invitation_id)
+    if invitation.status == Invitation.Status.REVOKED:
+        return invitation
+    _ensure_pending(invitation, timezone.now())
+    invitation.status = Invitation.Status.REVOKED
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["status", "revoked_at"])
+    event_record(
+        kind="revoked",
+        partner=invitation.partner,
+        actor=actor,
+        invitation_id=invitation.pk,
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_expire_due() -> int:
+    """Mark pending invitations past their date as expired (for staff and cron)."""
+    return Invitation.objects.filter(
+        status=Invitation.Status.PENDING, expires_at__lte=timezone.now()
+    ).update(status=Invitation.Status.EXPIRED)
+
+
+def invitation_mark_opened(*, invitation: Invitation) -> None:
+    """Record the first time the link was opened; later opens change nothing."""
+    if invitation.first_opened_at is None:
+        now = timezone.now()
+        Invitation.objects.filter(pk=invitation.pk, first_opened_at__isnull=True).update(
+            first_opened_at=now
+        )
+        invitation.first_opened_at = now
+
+
+def _ensure_customer_matches(invitation: Invitation, customer: Customer) -> None:
+    """R4: same country/region and same cloud, else a message naming both."""
+    from partners.countries import country_name
+
+    partner = invitation.partner
+    if customer.country != partner.country:
+        raise DomainError(
+            "country_mismatch",
+            _(
+                "%(partner)s is in %(partner_country)s and can have reseller "
+                "relationships only with customers in %(partner_country)s. "
+                "%(customer)s is in %(customer_country)s."
+            )
+            % {
+                "partner": partner.name,
+                "partner_country": country_name(partner.country),
+                "customer": customer.name,
+                "customer_country": country_name(customer.country),
+            },
+        )
+    if customer.cloud != partner.cloud:
+        raise DomainError(
+            "cloud_mismatch",
+            _(
+                "%(partner)s works in %(partner_cloud)s; %(customer)s is in "
+                "%(customer_cloud)s. A relationship needs both in the same cloud."
+            )
+            % {
+                "partner": partner.name,
+                "partner_cloud": Cloud(partner.cloud).label,
+                "customer": customer.name,
+                "customer_cloud": Cloud(customer.cloud).label,
+            },
+        )
+
+
+@transaction.atomic
+def invitation_accept(*, invitation_id: int, admin_user) -> ResellerRelationship:
+    """R9: accept for the admin's organisation. Atomic and idempotent.
+
+    The invitation row is locked, so concurrent clicks queue; whoever comes second
+    finds it accepted and gets the same relationship back (no error, no second
+    event). A refusal (R4, expired, revoked...) raises and changes nothing.
+    """
+    membership = getattr(admin_user, "customer_membership", None)
+    if membership is None or not membership.is_admin:
+        raise DomainError(
+            "not_customer_admin",
+            _("Only an administrator of the customer organisation can accept."),
+        )
+    customer = membership.customer
+    invitation = _locked(invitation_id)
+    if invitation.status == Invitation.Status.ACCEPTED:
+        if invitation.customer_id == customer.pk:
+            return invitation.relationship  # a concurrent or repeated click won
+        raise DomainError(
+            "not_pending_accepted", _("This invitation has already been used.")
+        )
+    _ensure_pending(invitation, timezone.now())
+    _ensure_customer_matches(invitation, customer)
+    relationship = relationship_grant(
+        partner=invitation.partner,
+        customer=customer,
+        dap=invitation.include_dap,
+        actor=admin_user,
+        invitation_id=invitation.pk,
+    )
+    invitation.status = Invitation.Status.ACCEPTED
+    invitation.responded_by = admin_user
+    invitation.responded_at = timezone.now()
+    invitation.customer = customer
+    invitation.relationship = relationship
+    invitation.save(
+        update_fields=["status", "responded_by", "responded_at", "customer", "relationship"]
+    )
+    transaction.on_commit(
+        partial(notify_partner, invitation_id=invitation.pk, kind="invitation_accepted")
+    )
+    return relationship
+
+
+@transaction.atomic
+def invitation_decline(*, invitation_id: int, admin_user) -> Invitation:
+    """R9: the customer administrator declines; the partner sees it."""
+    membership = getattr(admin_user, "customer_membership", None)
+    if membership is None or not membership.is_admin:
+        raise DomainError(
+            "not_customer_admin",
+            _("Only an administrator of the customer organisation can decline."),
+        )
+    invitation = _locked(invitation_id)
+    if invitation.status == Invitation.Status.DECLINED:
+        return invitation
+    _ensure_pending(invitation, timezone.now())
+    invitation.status = Invitation.Status.DECLINED
+    invitation.responded_by = admin_user
+    invitation.responded_at = timezone.now()
+    invitation.customer = membership.customer
+    invitation.save(update_fields=["status", "responded_by", "responded_at", "customer"])
+    event_record(
+        kind="declined",
+        partner=invitation.partner,
+        customer=membership.customer,
+        actor=admin_user,
+        invitation_id=invitation.pk,
+    )
+    transaction.on_commit(
+        partial(notify_partner, invitation_id=invitation.pk, kind="invitation_declined")
+    )
+    return invitation

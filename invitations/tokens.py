@@ -1,0 +1,58 @@
+"""The personalised invitation link (R7).
+
+Made like Django's password-reset tokens: an HMAC under SECRET_KEY with a key salt,
+over the invitation's id and a random per-invitation nonce. Nothing secret is
+stored: the database holds the nonce, and without the server secret a dump alone
+cannot produce a working link. "Create a new link" rotates the nonce, which
+invalidates the old link. Comparison is in constant time.
+"""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.http import base36_to_int, int_to_base36
+
+KEY_SALT = "invitations.tokens.InvitationTokenGenerator"
+# 40 hex characters = 160 bits of HMAC-SHA256.
+DIGEST_LENGTH = 40
+MAX_TOKEN_LENGTH = 64
+
+
+def _digest(invitation_id: int, nonce: str) -> str:
+    return salted_hmac(
+        KEY_SALT,
+        f"{invitation_id}:{nonce}",
+        secret=settings.SECRET_KEY,
+        algorithm="sha256",
+    ).hexdigest()[:DIGEST_LENGTH]
+
+
+def make_token(invitation) -> str:
+    return f"{int_to_base36(invitation.pk)}-{_digest(invitation.pk, invitation.link_nonce)}"
+
+
+def parse_token(token: str) -> int | None:
+    """The invitation id a token claims, or None when it is not even well-formed."""
+    if not token or len(token) > MAX_TOKEN_LENGTH or token.count("-") != 1:
+        return None
+    id_part, digest = token.split("-")
+    if len(digest) != DIGEST_LENGTH:
+        return None
+    try:
+        return base36_to_int(id_part)
+    except ValueError:
+        return None
+
+
+def check_token(invitation, token: str) -> bool:
+    """True when the token is this invitation's current link (genuine, not renewed)."""
+    if invitation is None or parse_token(token) != invitation.pk:
+        return False
+    expected = make_token(invitation)
+    return constant_time_compare(expected, token)
+
+
+def link_for(invitation) -> str:
+    """The absolute acceptance link, as it goes into the email."""
+    path = reverse("invitations:accept", kwargs={"token": make_token(invitation)})
+    return f"{settings.PORTAL_BASE_URL}{path}"

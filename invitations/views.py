@@ -1,0 +1,380 @@
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_http_methods, require_POST
+
+from customers.exceptions import DomainError
+from customers.services import customer_create_with_admin
+from invitations import selectors, services, tokens
+from invitations.experiences import EXPERIENCES, experience_for
+from invitations.forms import DraftForm, InvitationRequestForm, SignUpForm
+from invitations.models import Invitation
+from partners.countries import country_name
+from partners.forms import SignInForm
+from partners.models import Cloud
+from partners.permissions import Action, can_manage_invitation, partner_required
+
+PAGE_SIZE = 25
+# After the first hit the link moves into the session and the address bar shows
+# this placeholder instead (as Django's password-reset view does).
+SESSION_KEY = "_invitation_token"
+SESSION_PLACEHOLDER = "session"
+Status = Invitation.Status
+
+
+def _ensure_can_manage(request, invitation):
+    if not can_manage_invitation(request.membership, invitation):
+        raise PermissionDenied(
+            gettext_lazy(
+                "Only the person who made this request, a Global admin or an Admin "
+                "agent can change it."
+            )
+        )
+
+
+def mailto_url(*, to: str, subject: str, body: str) -> str:
+    """R6: a mailto: link carrying recipient, subject and body (RFC 6068)."""
+    return "mailto:{}?subject={}&body={}".format(
+        quote(to, safe="@"), quote(subject, safe=""), quote(body, safe="")
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@partner_required(Action.REQUEST_RELATIONSHIP)
+def invitation_new(request):
+    """R2/R3: choose DAP, recipient and email language; then go to the draft."""
+    form = InvitationRequestForm(request.POST or None, partner=request.partner)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.invitation_create(
+                partner=request.partner, created_by=request.user, **form.cleaned_data
+            )
+        except DomainError as exc:
+            form.add_error("include_dap", str(exc))
+        else:
+            return redirect("invitations:email", invitation_id=invitation.pk)
+    return render(
+        request,
+        "invitations/invitation_new.html",
+        {
+            "form": form,
+            "partner_country": country_name(request.partner.country),
+            "cloud_label": Cloud(request.partner.cloud).label,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@partner_required(Action.REQUEST_RELATIONSHIP)
+def invitation_email(request, invitation_id):
+    """R5/R6: review, edit, open in email or copy the draft with its link."""
+    invitation = selectors.invitation_get(
+        partner=request.partner, invitation_id=invitation_id
+    )
+    _ensure_can_manage(request, invitation)
+    pending = invitation.effective_status(timezone.now()) == Status.PENDING
+    link = tokens.link_for(invitation) if pending else _("(this link no longer works)")
+    initial = {"subject": invitation.subject, "body": invitation.body_with_link(link)}
+    form = DraftForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if not pending:
+            messages.error(request, _("This request is no longer pending."))
+            return redirect("invitations:list")
+        if form.is_valid():
+            try:
+                invitation = services.invitation_save_draft(
+                    invitation_id=invitation.pk, link=link, **form.cleaned_data
+                )
+            except DomainError as exc:
+                # R5: refused, and the partner's edited text stays on the page.
+                form.add_error("body", str(exc))
+            else:
+                if request.POST.get("action") == "ok":
+                    messages.success(
+                        request, _("Your request is ready: send the email to your customer.")
+                    )
+                    return redirect("customers:list")
+                messages.success(request, _("The email draft was saved."))
+                return redirect("invitations:email", invitation_id=invitation.pk)
+    saved_subject = invitation.subject
+    saved_body = invitation.body_with_link(link)
+    return render(
+        request,
+        "invitations/invitation_email.html",
+        {
+            "invitation": invitation,
+            "form": form,
+            "pending": pending,
+            "link": link if pending else "",
+            "mailto": mailto_url(
+                to=invitation.recipient_email, subject=saved_subject, body=saved_body
+            ),
+            "copy_text": f"{saved_subject}\n\n{saved_body}",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@partner_required(Action.REQUEST_RELATIONSHIP)
+def invitation_list(request):
+    """The partner's relationship requests, newest first, with what each user may do."""
+    status = request.GET.get("status", "")
+    if status not in Status.values:
+        status = ""
+    page = Paginator(
+        selectors.invitation_list(partner=request.partner, status=status), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [
+        {
+            "invitation": inv,
+            "status": inv.effective_status(now),
+            "status_label": Status(inv.effective_status(now)).label,
+            "can_manage": can_manage_invitation(request.membership, inv),
+        }
+        for inv in page.object_list
+    ]
+    return render(
+        request,
+        "invitations/invitation_list.html",
+        {"page": page, "rows": rows, "status": status, "statuses": Status.choices},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@partner_required(Action.MANAGE_REQUESTS)
+def invitation_revoke(request, invitation_id):
+    """R7: revoke a pending request after a confirmation page."""
+    invitation = selectors.invitation_get(
+        partner=request.partner, invitation_id=invitation_id
+    )
+    _ensure_can_manage(request, invitation)
+    if request.method == "POST":
+        try:
+            services.invitation_revoke(invitation_id=invitation.pk, actor=request.user)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The request was revoked; its link no longer works."))
+        return redirect("invitations:list")
+    return render(
+        request, "invitations/invitation_revoke.html", {"invitation": invitation}
+    )
+
+
+@require_POST
+@partner_required(Action.MANAGE_REQUESTS)
+def invitation_new_link(request, invitation_id):
+    """R7: a new link; the old one stops working."""
+    invitation = selectors.invitation_get(
+        partner=request.partner, invitation_id=invitation_id
+    )
+    _ensure_can_manage(request, invitation)
+    try:
+        services.invitation_renew_link(invitation_id=invitation.pk, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return redirect("invitations:list")
+    messages.success(
+        request, _("A new link was created. The previous link no longer works.")
+    )
+    return redirect("invitations:email", invitation_id=invitation.pk)
+
+
+# --- The customer's side: the link, then the acceptance experience --------------
+
+LINK_PROBLEMS = {
+    Status.ACCEPTED: "used",
+    Status.DECLINED: "declined",
+    Status.REVOKED: "revoked",
+    Status.EXPIRED: "expired",
+}
+
+
+def _link_invalid(request):
+    return render(request, "invitations/link_invalid.html", status=404)
+
+
+def _link_gone(request, invitation, problem):
+    return render(
+        request,
+        "invitations/link_gone.html",
+        {"problem": problem, "partner": invitation.partner},
+        status=410,
+    )
+
+
+@never_cache
+@sensitive_variables("token")
+def accept(request, token):
+    """R7/R8: check the link, note the first opening, move it into the session and
+    send the visitor to the experience that the dispatch table chooses."""
+    try:
+        invitation = selectors.invitation_from_token(token)
+    except Http404:
+        return _link_invalid(request)
+    problem = LINK_PROBLEMS.get(invitation.effective_status(timezone.now()))
+    if problem:
+        return _link_gone(request, invitation, problem)
+    services.invitation_mark_opened(invitation=invitation)
+    request.session[SESSION_KEY] = token
+    experience = experience_for(cloud=invitation.partner.cloud, sent_at=invitation.sent_at)
+    return redirect(experience.url_name, token=SESSION_PLACEHOLDER)
+
+
+def _admin_membership(user):
+    if not user.is_authenticated:
+        return None
+    membership = getattr(user, "customer_membership", None)
+    return membership if membership is not None and membership.is_admin else None
+
+
+def _why_cannot_accept(user):
+    if not user.is_authenticated:
+        return ""
+    if hasattr(user, "partner_membership"):
+        return _(
+            "You are signed in with a partner account. Only an administrator of the "
+            "customer organisation can accept: switch to that account."
+        )
+    if hasattr(user, "customer_membership"):
+        return _(
+            "You are not an administrator of %(organisation)s. Ask one of its "
+            "administrators to open this link, or switch account."
+        ) % {"organisation": user.customer_membership.customer.name}
+    return _(
+        "This account does not belong to a customer organisation. Switch to an "
+        "administrator account of your organisation."
+    )
+
+
+@never_cache
+@sensitive_post_parameters("password")
+@sensitive_variables("token")
+@require_http_methods(["GET", "POST"])
+def experience(request, token, slug):
+    """R9: the Office admin portal or Store for Business acceptance page."""
+    if token != SESSION_PLACEHOLDER:
+        # Opened with the link itself: check it and take it out of the address.
+        return accept(request, token)
+    token = request.session.get(SESSION_KEY)
+    if not token:
+        return render(request, "invitations/link_session_missing.html", status=404)
+    try:
+        invitation = selectors.invitation_from_token(token)
+    except Http404:
+        return _link_invalid(request)
+    chosen = experience_for(cloud=invitation.partner.cloud, sent_at=invitation.sent_at)
+    if chosen.slug != slug:
+        return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
+    membership = _admin_membership(request.user)
+    if (
+        invitation.status == Status.ACCEPTED
+        and membership is not None
+        and invitation.customer_id == membership.customer_id
+    ):
+        # R9: the second click (or the slower administrator) sees the result.
+        return render(
+            request,
+            "portals/accepted.html",
+            {"invitation": invitation, "experience": chosen},
+        )
+    problem = LINK_PROBLEMS.get(invitation.effective_status(timezone.now()))
+    if problem:
+        return _link_gone(request, invitation, problem)
+
+    signin_form = SignInForm(request)
+    signup_form = SignUpForm()
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "signin":
+            signin_form = SignInForm(request, data=request.POST)
+            if signin_form.is_valid():
+                login(request, signin_form.get_user())
+                request.session[SESSION_KEY] = token
+                return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
+            status = 400
+        elif action == "signup":
+            signup_form = SignUpForm(request.POST)
+            if signup_form.is_valid():
+                data = signup_form.cleaned_data
+                try:
+                    _customer, user = customer_create_with_admin(
+                        name=data["organisation"],
+                        domain=data["domain"],
+                        country=data["country"],
+                        cloud=invitation.partner.cloud,
+                        email=data["email"],
+                        password=data["password"],
+                    )
+                except DomainError as exc:
+                    field = "domain" if exc.code == "domain_taken" else "email"
+                    signup_form.add_error(field, str(exc))
+                else:
+                    login(request, user, backend="partners.backends.EmailBackend")
+                    request.session[SESSION_KEY] = token
+                    messages.success(request, _("Your organisation's account was created."))
+                    return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
+            status = 400
+        elif action == "switch":
+            logout(request)
+            request.session[SESSION_KEY] = token
+            return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
+        elif action in ("accept", "decline"):
+            if membership is None:
+                messages.error(request, _why_cannot_accept(request.user) or _(
+                    "Sign in as an administrator of your organisation first."
+                ))
+                return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
+            try:
+                if action == "accept":
+                    services.invitation_accept(
+                        invitation_id=invitation.pk, admin_user=request.user
+                    )
+                else:
+                    services.invitation_decline(
+                        invitation_id=invitation.pk, admin_user=request.user
+                    )
+            except DomainError as exc:
+                # R4 and the like: nothing changed, the invitation stays pending.
+                messages.error(request, str(exc))
+                return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
+            if action == "decline":
+                request.session.pop(SESSION_KEY, None)
+                return render(
+                    request,
+                    "portals/declined.html",
+                    {"invitation": invitation, "experience": chosen},
+                )
+            return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
+        else:
+            status = 400
+
+    return render(
+        request,
+        chosen.template,
+        {
+            "invitation": invitation,
+            "experience": chosen,
+            "partner_country": country_name(invitation.partner.country),
+            "admin_membership": membership,
+            "why_not": _why_cannot_accept(request.user) if membership is None else "",
+            "signin_form": signin_form,
+            "signup_form": signup_form,
+            "experiences": EXPERIENCES,
+        },
+        status=status,
+    )

@@ -1,0 +1,28 @@
+from django.utils.functional import SimpleLazyObject
+
+from partners.permissions import ROLES_FOR_ACTION, can, membership_of
+
+
+def portal(request):
+    """Who is signed in, for which organisation, and which partner actions they have."""
+    user = getattr(request, "user", None)
+
+    def _membership():
+        return membership_of(user) if user is not None else None
+
+    def _customer_membership():
+        if user is None or not user.is_authenticated:
+            return None
+        return getattr(user, "customer_membership", None)
+
+    membership = SimpleLazyObject(_membership)
+
+    def _perms():
+        m = membership_of(user) if user is not None else None
+        return {action: can(m, action) for action in ROLES_FOR_ACTION}
+
+    return {
+        "membership": membership,
+        "customer_membership": SimpleLazyObject(_customer_membership),
+        "perms_partner": SimpleLazyObject(_perms),
+    }

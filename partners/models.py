@@ -1,0 +1,148 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Cloud(models.TextChoices):
+    PUBLIC = "public", _("Public cloud")
+    GERMANY = "germany", _("Microsoft Cloud Germany")
+    USGOV = "usgov", _("Microsoft Cloud for US Government")
+
+    @classmethod
+    def requires_dap(cls, cloud: str) -> bool:
+        """R3: sovereign clouds have no reseller-only relationships."""
+        return cloud in (cls.GERMANY, cls.USGOV)
+
+
+class Role(models.TextChoices):
+    GLOBAL_ADMIN = "global_admin", _("Global admin")
+    ADMIN_AGENT = "admin_agent", _("Admin agent")
+    SALES_AGENT = "sales_agent", _("Sales agent")
+    HELPDESK_AGENT = "helpdesk_agent", _("Helpdesk agent")
+    BILLING_ADMIN = "billing_admin", _("Billing admin")
+
+
+class Partner(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    country = models.CharField(
+        _("country/region"), max_length=2, help_text=_("ISO 3166 code, e.g. FR.")
+    )
+    cloud = models.CharField(_("cloud"), max_length=16, choices=Cloud.choices)
+    public_id = models.UUIDField(
+        _("public id"), default=uuid.uuid4, unique=True, editable=False
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(cloud__in=Cloud.values), name="partner_cloud_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(country__regex=r"^[A-Z]{2}$"),
+                name="partner_country_iso",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class PartnerMembership(models.Model):
+    """A partner user: one Django user working for one partner."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="partner_membership",
+        verbose_name=_("user"),
+    )
+    partner = models.ForeignKey(
+        Partner,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("partner"),
+    )
+
+    class Meta:
+        verbose_name = _("partner user")
+        verbose_name_plural = _("partner users")
+
+    def __str__(self):
+        return f"{self.user.email} ({self.partner})"
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        # Cached per instance: a request asks this several times.
+        if not hasattr(self, "_role_set"):
+            self._role_set = frozenset(r.role for r in self.roles.all())
+        return self._role_set
+
+    def role_labels(self) -> list[str]:
+        return [str(Role(r).label) for r in Role.values if r in self.role_set]
+
+
+class MembershipRole(models.Model):
+    membership = models.ForeignKey(
+        PartnerMembership,
+        on_delete=models.CASCADE,
+        related_name="roles",
+        verbose_name=_("partner user"),
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "role"], name="membership_role_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.get_role_display())
+
+
+class Notification(models.Model):
+    """An in-portal notice for a partner user (R10), shown once on their next page.
+
+    The email that goes with it is tracked here too, so a failed delivery is
+    visible to staff and can be retried from the admin.
+    """
+
+    class Kind(models.TextChoices):
+        INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+        INVITATION_DECLINED = "invitation_declined", _("Invitation declined")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="portal_notifications",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    partner_name = models.CharField(_("partner"), max_length=200)
+    customer_name = models.CharField(_("customer"), max_length=200)
+    invitation_id = models.BigIntegerField(_("invitation id"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    seen_at = models.DateTimeField(_("seen"), null=True, blank=True)
+    email_sent_at = models.DateTimeField(_("email sent"), null=True, blank=True)
+    email_error = models.CharField(_("email error"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "seen_at"], name="notification_unseen")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.customer_name}"

@@ -1,0 +1,44 @@
+from django.contrib.auth import login as auth_login
+from django.contrib.auth.views import LogoutView
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+
+from partners.forms import SignInForm
+
+
+def safe_next(request, default="home"):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+def login_view(request):
+    form = SignInForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        auth_login(request, form.get_user())
+        return redirect(safe_next(request))
+    status = 400 if form.is_bound else 200
+    return render(
+        request,
+        "registration/login.html",
+        {"form": form, "next": safe_next(request, "")},
+        status=status,
+    )
+
+
+logout_view = LogoutView.as_view()
+
+
+def permission_denied(request, exception=None):
+    """403 page naming the role needed (the message comes from partner_required)."""
+    message = str(exception) if exception and str(exception) else ""
+    return render(request, "403.html", {"reason": message}, status=403)

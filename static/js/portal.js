@@ -1,0 +1,65 @@
+/* Progressive enhancement only: every page works without this file. */
+(function () {
+  "use strict";
+
+  // Language selector: change language as soon as a language is picked.
+  document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
+    var select = form.querySelector("select");
+    var button = form.querySelector("[data-autosubmit-button]");
+    if (!select) return;
+    select.addEventListener("change", function () { form.submit(); });
+    if (button) button.classList.add("visually-hidden");
+  });
+
+  // Customer cards (R11): the down arrow expands and collapses the card body.
+  document.querySelectorAll("[data-card]").forEach(function (card) {
+    var toggle = card.querySelector("[data-card-toggle]");
+    var body = card.querySelector("[data-card-body]");
+    if (!toggle || !body) return;
+    toggle.hidden = false;
+    body.hidden = true;
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") === "true";
+      toggle.setAttribute("aria-expanded", open ? "false" : "true");
+      body.hidden = open;
+      card.classList.toggle("card--open", !open);
+    });
+  });
+
+  // Email draft (R6): keep "Open in email" in step with edits; copy to clipboard.
+  var draft = document.querySelector("[data-draft-form]");
+  if (draft) {
+    var subject = draft.querySelector("[name=subject]");
+    var body = draft.querySelector("[name=body]");
+    var mailto = draft.querySelector("[data-mailto]");
+    var copyButton = draft.querySelector("[data-copy]");
+    var status = draft.querySelector("[data-copy-status]");
+    var recipient = draft.getAttribute("data-recipient") || "";
+    var fallback = document.querySelector("[data-copy-source]");
+
+    var currentText = function () {
+      return subject.value + "\n\n" + body.value;
+    };
+    var sync = function () {
+      mailto.href = "mailto:" + encodeURIComponent(recipient).replace("%40", "@") +
+        "?subject=" + encodeURIComponent(subject.value) +
+        "&body=" + encodeURIComponent(body.value);
+      if (fallback) fallback.value = currentText();
+      if (status) status.textContent = "";
+    };
+    subject.addEventListener("input", sync);
+    body.addEventListener("input", sync);
+
+    if (copyButton && navigator.clipboard) {
+      copyButton.hidden = false;
+      copyButton.addEventListener("click", function () {
+        navigator.clipboard.writeText(currentText()).then(function () {
+          status.textContent = copyButton.getAttribute("data-copied") || "Copied";
+        }, function () {
+          status.textContent = copyButton.getAttribute("data-copy-failed") || "";
+          if (fallback) { fallback.focus(); fallback.select(); }
+        });
+      });
+    }
+  }
+})();

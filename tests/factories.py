@@ -1,0 +1,195 @@
+"""factory-boy factories for every model. Partners default to Contoso-like FR/public."""
+
+from datetime import timedelta
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from customers.models import (
+    Customer,
+    CustomerMembership,
+    DirectoryUser,
+    License,
+    RelationshipEvent,
+    ResellerRelationship,
+    ServiceRequest,
+    Subscription,
+    SupportContact,
+)
+from invitations.models import Invitation
+from partners.models import (
+    Cloud,
+    MembershipRole,
+    Notification,
+    Partner,
+    PartnerMembership,
+    Role,
+)
+
+PASSWORD = "test-password"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.test")
+    username = factory.LazyAttribute(lambda o: o.email.lower())
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.django.Password(PASSWORD)
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partner
+
+    name = factory.Sequence(lambda n: f"Partner {n}")
+    country = "FR"
+    cloud = Cloud.PUBLIC
+
+
+class PartnerMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartnerMembership
+
+    user = factory.SubFactory(UserFactory)
+    partner = factory.SubFactory(PartnerFactory)
+
+
+class MembershipRoleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MembershipRole
+
+    membership = factory.SubFactory(PartnerMembershipFactory)
+    role = Role.ADMIN_AGENT
+
+
+def partner_user(partner=None, role=Role.ADMIN_AGENT, **user_fields):
+    """A user of ``partner`` (a new one if None) with one role."""
+    partner = partner or PartnerFactory()
+    user = UserFactory(**user_fields)
+    membership = PartnerMembershipFactory(user=user, partner=partner)
+    MembershipRoleFactory(membership=membership, role=role)
+    return user
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    name = factory.Sequence(lambda n: f"Customer {n:04d}")
+    domain = factory.Sequence(lambda n: f"customer{n}.example")
+    country = "FR"
+    cloud = Cloud.PUBLIC
+
+
+class CustomerMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerMembership
+
+    user = factory.SubFactory(UserFactory)
+    customer = factory.SubFactory(CustomerFactory)
+    is_admin = True
+
+
+def customer_admin(customer=None, **user_fields):
+    customer = customer or CustomerFactory()
+    user = UserFactory(**user_fields)
+    CustomerMembershipFactory(user=user, customer=customer, is_admin=True)
+    return user
+
+
+class DirectoryUserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DirectoryUser
+
+    customer = factory.SubFactory(CustomerFactory)
+    display_name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"person{n}@directory.example")
+
+
+class LicenseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = License
+
+    customer = factory.SubFactory(CustomerFactory)
+    product = "Microsoft 365 E3"
+    assigned = 3
+    total = 5
+
+
+class SubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Subscription
+
+    customer = factory.SubFactory(CustomerFactory)
+    offer_name = factory.Sequence(lambda n: f"Offer {n}")
+    quantity = 5
+    status = Subscription.Status.ACTIVE
+    provisioned_by = None
+
+
+class RelationshipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ResellerRelationship
+
+    partner = factory.SubFactory(PartnerFactory)
+    customer = factory.SubFactory(CustomerFactory)
+    dap_active = True
+    since = factory.LazyFunction(timezone.now)
+
+
+class RelationshipEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RelationshipEvent
+
+    partner = factory.SubFactory(PartnerFactory)
+    kind = RelationshipEvent.Kind.ACCEPTED
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class SupportContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SupportContact
+
+    relationship = factory.SubFactory(RelationshipFactory)
+    user = factory.SubFactory(UserFactory)
+    is_primary = False
+
+
+class ServiceRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceRequest
+
+    partner = factory.SubFactory(PartnerFactory)
+    customer = factory.SubFactory(CustomerFactory)
+    title = "Mailbox cannot receive mail"
+    description = "Since this morning."
+    opened_by = factory.SubFactory(UserFactory)
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invitation
+
+    partner = factory.SubFactory(PartnerFactory)
+    created_by = factory.SubFactory(UserFactory)
+    include_dap = True
+    subject = "Reseller request"
+    body = "Please accept: {{invitation_link}}\n"
+    sent_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(lambda o: o.sent_at + timedelta(days=90))
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    user = factory.SubFactory(UserFactory)
+    kind = Notification.Kind.INVITATION_ACCEPTED
+    partner_name = "Contoso"
+    customer_name = "Adatum"
+    invitation_id = 1

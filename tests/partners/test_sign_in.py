@@ -1,0 +1,65 @@
+import pytest
+from django.urls import reverse
+
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def post_login(client, email, password, language="en"):
+    client.cookies["django_language"] = language
+    return client.post(reverse("login"), {"email": email, "password": password})
+
+
+def test_sign_in_by_email_is_case_insensitive(client):
+    UserFactory(email="ava.admin@contoso.example")
+    response = post_login(client, "Ava.ADMIN@Contoso.example", PASSWORD)
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "language", "message"),
+    [
+        ("ava@contoso.example", "wrong", "en", "The email address or password is incorrect."),
+        ("nobody@contoso.example", PASSWORD, "en", "The email address or password is incorrect."),
+        ("", "", "en", "Enter your email address."),
+        ("ava@contoso.example", "wrong", "fr", "L’adresse e-mail ou le mot de passe est incorrect."),
+        ("", "", "fr", "Saisissez votre adresse e-mail."),
+    ],
+)
+def test_failed_sign_in_shows_clear_message_and_no_500(
+    client, email, password, language, message
+):
+    UserFactory(email="ava@contoso.example")
+    response = post_login(client, email, password, language)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_ten_wrong_passwords_lock_the_account_out(client, settings):
+    UserFactory(email="ava@contoso.example")
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        post_login(client, "ava@contoso.example", "wrong")
+    # Even the right password is refused while locked out.
+    response = post_login(client, "ava@contoso.example", PASSWORD)
+    assert response.status_code == 400
+    assert "Too many failed sign-in attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_sign_out_is_post_only(client):
+    user = UserFactory()
+    client.force_login(user)
+    assert client.get(reverse("logout")).status_code == 405
+    assert "_auth_user_id" in client.session
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_sign_in_page_has_labelled_fields(client):
+    html = client.get(reverse("login")).content.decode()
+    assert '<label for="id_email">Email address</label>' in html
+    assert '<label for="id_password">Password</label>' in html
