@@ -18,3 +18,4 @@ urlpatterns = [
 ]
 
 handler403 = "partners.views.permission_denied"
+handler500 = "config.views.server_error"

@@ -1,8 +1,13 @@
+import sys
+
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from config.middleware import database_unavailable, unavailable_response
 
 
 @never_cache
@@ -30,3 +35,16 @@ def home(request):
     if user.is_staff:
         return redirect("admin:index")
     return redirect("customers:list")
+
+
+def server_error(request):
+    """The 500 page, or the 503 page when the cause is a database that does not
+    answer (raised in a middleware, e.g. while loading the session).
+
+    Like Django's own handler it renders without a request context, so that it
+    cannot fail on the database itself.
+    """
+    exc = sys.exception()  # Django calls this inside its ``except`` block
+    if database_unavailable(exc):
+        return unavailable_response(exc)
+    return HttpResponseServerError(loader.get_template("500.html").render())

@@ -1,5 +1,32 @@
-from django.contrib import admin
+"""Staff admin for customers, relationships, their timeline and service requests (R18).
 
+Relationships, support contacts and events change only through customers.services
+(actions and save_model below call them with the staff member as actor); the
+reference data (customers, subscriptions, directory) is plain superuser editing.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin import helpers
+from django.db.models import Q
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from config.admin_utils import (
+    ChangedThroughActionsMixin,
+    PortalModelAdmin,
+    ReadOnlyInlineMixin,
+    admin_change_url_for,
+    admin_changelist_url,
+    admin_link,
+    admin_links,
+    export_csv_action,
+    report_outcome,
+)
+from customers import services
+from customers.exceptions import DomainError
+from customers.forms import EndRelationshipForm
 from customers.models import (
     Customer,
     CustomerMembership,
@@ -12,75 +39,450 @@ from customers.models import (
     SupportContact,
 )
 
+# --- Inlines ----------------------------------------------------------------------
+
 
 class SubscriptionInline(admin.TabularInline):
     model = Subscription
     extra = 0
+    fields = ["offer_name", "quantity", "status", "provisioned_by", "created_at"]
+    readonly_fields = ["created_at"]
     autocomplete_fields = ["provisioned_by"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("provisioned_by")
+
+
+class CustomerRelationshipInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = ResellerRelationship
+    fields = ["partner_link", "status", "dap_active", "since", "ended_at"]
+    readonly_fields = fields
+    verbose_name = _("reseller relationship")
+    verbose_name_plural = _("reseller relationships")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("partner", "customer")
+
+    @admin.display(description=_("partner"))
+    def partner_link(self, obj):
+        return admin_link(obj.partner)
+
+
+class CustomerAdministratorInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = CustomerMembership
+    fields = ["user_email", "is_admin"]
+    readonly_fields = fields
+    verbose_name = _("customer member")
+    verbose_name_plural = _("customer members")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "customer")
+
+    @admin.display(description=_("email address"))
+    def user_email(self, obj):
+        return obj.user.email
+
+
+class SupportContactInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = SupportContact
+    fields = ["user_email", "user_name", "is_primary"]
+    readonly_fields = fields
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+    @admin.display(description=_("email address"))
+    def user_email(self, obj):
+        return obj.user.email
+
+    @admin.display(description=_("name"))
+    def user_name(self, obj):
+        return obj.user.get_full_name()
+
+
+class RelationshipEventInline(ReadOnlyInlineMixin, admin.TabularInline):
+    """The relationship's timeline, newest first; nobody edits or deletes it."""
+
+    model = RelationshipEvent
+    fields = ["created_at", "kind", "actor_email", "invitation_id", "details"]
+    readonly_fields = fields
+    ordering = ["-created_at", "-id"]
+    verbose_name_plural = _("timeline")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=_("actor"))
+    def actor_email(self, obj):
+        return obj.actor.email if obj.actor else "-"
+
+
+# --- Filters ----------------------------------------------------------------------
+
+
+class HandledByFilter(admin.SimpleListFilter):
+    """Who works a service request; never a list of every user."""
+
+    title = _("handled by")
+    parameter_name = "handled"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("me", _("Me")),
+            ("nobody", _("Nobody yet")),
+            ("someone", _("Someone")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(handled_by=request.user)
+        if self.value() == "nobody":
+            return queryset.filter(handled_by__isnull=True)
+        if self.value() == "someone":
+            return queryset.filter(handled_by__isnull=False)
+        return queryset
+
+
+# --- Customers and their reference data -------------------------------------------
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(PortalModelAdmin):
     list_display = ["name", "domain", "country", "cloud", "created_at"]
     list_filter = ["cloud", "country"]
-    search_fields = ["name", "domain"]
+    search_fields = ["name", "domain", "members__user__email"]
     date_hierarchy = "created_at"
-    inlines = [SubscriptionInline]
+    readonly_fields = ["created_at", "related"]
+    inlines = [
+        CustomerAdministratorInline,
+        CustomerRelationshipInline,
+        SubscriptionInline,
+    ]
+
+    @admin.display(description=_("related"))
+    def related(self, obj):
+        if obj.pk is None:
+            return "-"
+        return admin_links(
+            [
+                (
+                    admin_changelist_url(
+                        "invitations.Invitation", customer__id__exact=obj.pk
+                    ),
+                    _("Relationship requests"),
+                ),
+                (
+                    admin_changelist_url(ServiceRequest, customer__id__exact=obj.pk),
+                    _("Service requests"),
+                ),
+                (
+                    admin_changelist_url(RelationshipEvent, customer__id__exact=obj.pk),
+                    _("Timeline"),
+                ),
+            ]
+        )
 
 
 @admin.register(CustomerMembership)
-class CustomerMembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "customer", "is_admin"]
+class CustomerMembershipAdmin(PortalModelAdmin):
+    list_display = ["user_email", "customer_link", "is_admin"]
     list_select_related = ["user", "customer"]
-    list_filter = ["is_admin"]
+    list_filter = ["is_admin", "customer__cloud", "customer__country"]
     search_fields = ["user__email", "customer__name", "customer__domain"]
     autocomplete_fields = ["user", "customer"]
 
+    @admin.display(description=_("email address"), ordering="user__email")
+    def user_email(self, obj):
+        return obj.user.email
+
+    @admin.display(description=_("customer"), ordering="customer__name")
+    def customer_link(self, obj):
+        return admin_link(obj.customer)
+
 
 @admin.register(DirectoryUser)
-class DirectoryUserAdmin(admin.ModelAdmin):
-    list_display = ["display_name", "email", "customer"]
+class DirectoryUserAdmin(PortalModelAdmin):
+    list_display = ["display_name", "email", "customer_link"]
     list_select_related = ["customer"]
-    search_fields = ["display_name", "email", "customer__name"]
+    list_filter = ["customer__cloud", "customer__country"]
+    search_fields = ["display_name", "email", "customer__name", "customer__domain"]
     autocomplete_fields = ["customer"]
+
+    @admin.display(description=_("customer"), ordering="customer__name")
+    def customer_link(self, obj):
+        return admin_link(obj.customer)
 
 
 @admin.register(License)
-class LicenseAdmin(admin.ModelAdmin):
-    list_display = ["product", "customer", "assigned", "total"]
+class LicenseAdmin(PortalModelAdmin):
+    list_display = ["product", "customer_link", "assigned", "total"]
     list_select_related = ["customer"]
-    search_fields = ["product", "customer__name"]
+    list_filter = ["product", "customer__cloud", "customer__country"]
+    search_fields = ["product", "customer__name", "customer__domain"]
     autocomplete_fields = ["customer"]
+
+    @admin.display(description=_("customer"), ordering="customer__name")
+    def customer_link(self, obj):
+        return admin_link(obj.customer)
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
-    list_display = ["offer_name", "customer", "quantity", "status", "provisioned_by"]
+class SubscriptionAdmin(PortalModelAdmin):
+    list_display = [
+        "offer_name",
+        "customer_link",
+        "quantity",
+        "status",
+        "provisioned_by_link",
+        "created_at",
+    ]
     list_select_related = ["customer", "provisioned_by"]
-    list_filter = ["status"]
-    search_fields = ["offer_name", "customer__name", "customer__domain"]
+    list_filter = ["status", "customer__cloud", "customer__country"]
+    search_fields = [
+        "offer_name",
+        "customer__name",
+        "customer__domain",
+        "provisioned_by__name",
+    ]
     autocomplete_fields = ["customer", "provisioned_by"]
+    readonly_fields = ["created_at"]
     date_hierarchy = "created_at"
+
+    @admin.display(description=_("customer"), ordering="customer__name")
+    def customer_link(self, obj):
+        return admin_link(obj.customer)
+
+    @admin.display(description=_("provisioned by"), ordering="provisioned_by__name")
+    def provisioned_by_link(self, obj):
+        return admin_link(obj.provisioned_by)
+
+
+# --- Relationships, their timeline and support contacts ----------------------------
+
+RELATIONSHIP_FIELDS = [
+    "partner_link",
+    "customer_link",
+    "status",
+    "dap_active",
+    "since",
+    "dap_removed_at",
+    "ended_at",
+    "ended_by_email",
+    "end_reason",
+    "related",
+]
 
 
 @admin.register(ResellerRelationship)
-class ResellerRelationshipAdmin(admin.ModelAdmin):
-    list_display = ["partner", "customer", "status", "dap_active", "since", "ended_at"]
-    list_select_related = ["partner", "customer"]
-    list_filter = ["status", "dap_active", "partner__cloud"]
-    search_fields = ["partner__name", "customer__name", "customer__domain"]
+class ResellerRelationshipAdmin(ChangedThroughActionsMixin, PortalModelAdmin):
+    list_display = [
+        "__str__",
+        "partner_link",
+        "customer_link",
+        "country",
+        "cloud",
+        "status",
+        "dap_active",
+        "since",
+        "ended_at",
+    ]
+    list_select_related = ["partner", "customer", "ended_by"]
+    list_filter = [
+        "status",
+        "dap_active",
+        "partner__cloud",
+        "customer__country",
+    ]
+    search_fields = [
+        "partner__name",
+        "customer__name",
+        "customer__domain",
+        "id__exact",
+    ]
     date_hierarchy = "since"
-    readonly_fields = ["partner", "customer", "status", "dap_active", "since",
-                       "dap_removed_at", "ended_at", "ended_by", "end_reason"]
+    fields = RELATIONSHIP_FIELDS
+    readonly_fields = RELATIONSHIP_FIELDS
+    inlines = [SupportContactInline, RelationshipEventInline]
+    actions = [
+        "end_relationships",
+        export_csv_action(
+            columns=[
+                "id",
+                "partner.id",
+                "partner.name",
+                "partner.cloud",
+                "partner.country",
+                "customer.id",
+                "customer.name",
+                "customer.domain",
+                "customer.country",
+                "status",
+                "dap_active",
+                "since",
+                "dap_removed_at",
+                "ended_at",
+                "ended_by.email",
+                "end_reason",
+            ],
+            filename="relationships",
+        ),
+    ]
+
+    @admin.display(description=_("partner"), ordering="partner__name")
+    def partner_link(self, obj):
+        return admin_link(obj.partner)
+
+    @admin.display(description=_("customer"), ordering="customer__name")
+    def customer_link(self, obj):
+        return admin_link(obj.customer)
+
+    @admin.display(description=_("country/region"), ordering="customer__country")
+    def country(self, obj):
+        return obj.customer.country
+
+    @admin.display(description=_("cloud"), ordering="partner__cloud")
+    def cloud(self, obj):
+        return obj.partner.get_cloud_display()
+
+    @admin.display(description=_("ended by"))
+    def ended_by_email(self, obj):
+        return obj.ended_by.email if obj.ended_by else "-"
+
+    @admin.display(description=_("related"))
+    def related(self, obj):
+        return admin_links(
+            [
+                (
+                    admin_changelist_url(
+                        "invitations.Invitation", relationship__id__exact=obj.pk
+                    ),
+                    _("Relationship requests"),
+                ),
+                (
+                    admin_changelist_url(
+                        ServiceRequest,
+                        partner__id__exact=obj.partner_id,
+                        customer__id__exact=obj.customer_id,
+                    ),
+                    _("Service requests"),
+                ),
+            ]
+        )
+
+    @admin.action(description=_("End selected relationships"), permissions=["change"])
+    def end_relationships(self, request, queryset):
+        """R14 for staff: a confirmation page with a reason, then the service.
+
+        Refused while the partner's subscriptions are active; the message lists them.
+        """
+        form = EndRelationshipForm(request.POST if "confirm" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            ended, refusals = 0, []
+            for relationship in queryset:
+                if not relationship.is_active:
+                    refusals.append(
+                        _("%(relationship)s had already ended.")
+                        % {"relationship": relationship}
+                    )
+                    continue
+                try:
+                    services.relationship_end(
+                        relationship_id=relationship.pk,
+                        actor=request.user,
+                        reason=form.cleaned_data["reason"],
+                        side="staff",
+                    )
+                except DomainError as exc:
+                    refusals.append(f"{relationship}: {exc}")
+                else:
+                    ended += 1
+                    self.log_change(request, relationship, _("Relationship ended."))
+            report_outcome(
+                self,
+                request,
+                done=ended,
+                done_message=ngettext_lazy(
+                    "%(count)s relationship ended.",
+                    "%(count)s relationships ended.",
+                    "count",
+                ),
+                refusals=refusals,
+            )
+            return None  # back to the list
+        rows = list(queryset)
+        blocking = self._blocking_subscriptions(rows)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("End selected relationships"),
+            "subtitle": None,
+            "opts": self.model._meta,
+            "rows": [
+                {"relationship": r, "blocking": blocking.get(r.pk, [])} for r in rows
+            ],
+            "queryset": rows,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request,
+            "admin/customers/resellerrelationship/end_relationships.html",
+            context,
+        )
+
+    def _blocking_subscriptions(self, relationships) -> dict[int, list]:
+        """Each relationship's active subscriptions provisioned by its partner, in
+        one query (the service checks again, under lock, when ending)."""
+        pairs = Q(pk__in=[])
+        for r in relationships:
+            pairs |= Q(customer_id=r.customer_id, provisioned_by_id=r.partner_id)
+        by_pair: dict[tuple[int, int], list] = {}
+        for sub in Subscription.objects.filter(
+            pairs, status=Subscription.Status.ACTIVE
+        ).order_by("offer_name"):
+            by_pair.setdefault((sub.customer_id, sub.provisioned_by_id), []).append(sub)
+        return {
+            r.pk: by_pair.get((r.customer_id, r.partner_id), []) for r in relationships
+        }
 
 
 @admin.register(RelationshipEvent)
-class RelationshipEventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "kind", "partner", "customer", "actor"]
-    list_select_related = ["partner", "customer", "actor"]
-    list_filter = ["kind"]
-    search_fields = ["partner__name", "customer__name", "actor__email"]
+class RelationshipEventAdmin(PortalModelAdmin):
+    """The append-only timeline: nobody adds, changes or deletes events, not even a
+    superuser (the database refuses it too)."""
+
+    list_display = [
+        "created_at",
+        "kind",
+        "partner_link",
+        "customer_link",
+        "actor_email",
+        "invitation_link",
+        "relationship_link",
+    ]
+    list_select_related = ["partner", "customer", "actor", "relationship"]
+    list_filter = ["kind", "partner__cloud", "customer__country"]
+    search_fields = [
+        "partner__name",
+        "customer__name",
+        "customer__domain",
+        "actor__email",
+        "invitation_id__exact",
+    ]
     date_hierarchy = "created_at"
+    fields = [
+        "created_at",
+        "kind",
+        "partner_link",
+        "customer_link",
+        "relationship_link",
+        "invitation_link",
+        "actor_email",
+        "details",
+    ]
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False
@@ -91,20 +493,272 @@ class RelationshipEventAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    @admin.display(description=_("partner"), ordering="partner__name")
+    def partner_link(self, obj):
+        return admin_link(obj.partner)
+
+    @admin.display(description=_("customer"), ordering="customer__name")
+    def customer_link(self, obj):
+        return admin_link(obj.customer)
+
+    @admin.display(description=_("actor"), ordering="actor__email")
+    def actor_email(self, obj):
+        return obj.actor.email if obj.actor else "-"
+
+    @admin.display(description=_("relationship"))
+    def relationship_link(self, obj):
+        # The relationship's own __str__ would fetch partner and customer again.
+        if obj.relationship is None:
+            return "-"
+        return admin_link(obj.relationship, f"#{obj.relationship_id}")
+
+    @admin.display(description=_("invitation"), ordering="invitation_id")
+    def invitation_link(self, obj):
+        if obj.invitation_id is None:
+            return "-"
+        url = admin_change_url_for("invitations.Invitation", obj.invitation_id)
+        return admin_links([(url, f"#{obj.invitation_id}")])
+
 
 @admin.register(SupportContact)
-class SupportContactAdmin(admin.ModelAdmin):
-    list_display = ["user", "relationship", "is_primary"]
+class SupportContactAdmin(ChangedThroughActionsMixin, PortalModelAdmin):
+    """Partners choose their support contacts in the portal (R15, with an event);
+    staff see them here."""
+
+    list_display = [
+        "user_email",
+        "partner_link",
+        "customer_link",
+        "is_primary",
+    ]
     list_select_related = ["user", "relationship__partner", "relationship__customer"]
-    search_fields = ["user__email", "relationship__customer__name"]
-    autocomplete_fields = ["user"]
-    raw_id_fields = ["relationship"]
+    list_filter = ["is_primary", "relationship__partner__cloud"]
+    search_fields = [
+        "user__email",
+        "relationship__customer__name",
+        "relationship__customer__domain",
+        "relationship__partner__name",
+    ]
+    fields = ["user_email", "relationship", "is_primary"]
+    readonly_fields = fields
+
+    @admin.display(description=_("email address"), ordering="user__email")
+    def user_email(self, obj):
+        return obj.user.email
+
+    @admin.display(description=_("partner"), ordering="relationship__partner__name")
+    def partner_link(self, obj):
+        return admin_link(obj.relationship.partner)
+
+    @admin.display(description=_("customer"), ordering="relationship__customer__name")
+    def customer_link(self, obj):
+        return admin_link(obj.relationship.customer)
+
+
+# --- Service requests (R16) ---------------------------------------------------------
+
+
+class ServiceRequestAdminForm(forms.ModelForm):
+    assign_to_me = forms.BooleanField(
+        label=_("Assign to me"),
+        required=False,
+        help_text=_("You become the support engineer handling this request."),
+    )
+
+    class Meta:
+        model = ServiceRequest
+        fields = ["status", "staff_note"]
 
 
 @admin.register(ServiceRequest)
-class ServiceRequestAdmin(admin.ModelAdmin):
-    list_display = ["title", "partner", "customer", "severity", "status", "created_at"]
-    list_select_related = ["partner", "customer"]
-    list_filter = ["status", "severity"]
-    search_fields = ["title", "partner__name", "customer__name"]
+class ServiceRequestAdmin(PortalModelAdmin):
+    """Support engineers work service requests: status, a note the partner sees on
+    the customer card, and who handles it. Every save goes through
+    services.service_request_update, which writes an event naming the engineer."""
+
+    form = ServiceRequestAdminForm
+    list_display = [
+        "title",
+        "partner_link",
+        "customer_link",
+        "severity",
+        "status",
+        "handled_by_email",
+        "created_at",
+        "updated_at",
+    ]
+    list_select_related = ["partner", "customer", "handled_by"]
+    list_filter = [
+        "status",
+        "severity",
+        HandledByFilter,
+        "partner__cloud",
+        "customer__country",
+    ]
+    search_fields = [
+        "title",
+        "partner__name",
+        "customer__name",
+        "customer__domain",
+        "opened_by__email",
+        "id__exact",
+    ]
     date_hierarchy = "created_at"
+    readonly_fields = [
+        "partner_link",
+        "customer_link",
+        "title",
+        "description",
+        "severity",
+        "opened_by_email",
+        "handled_by_email",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "partner_link",
+                    "customer_link",
+                    "title",
+                    "description",
+                    "severity",
+                    "opened_by_email",
+                    "created_at",
+                ]
+            },
+        ),
+        (
+            _("Support"),
+            {
+                "fields": [
+                    "status",
+                    "staff_note",
+                    "handled_by_email",
+                    "assign_to_me",
+                    "updated_at",
+                ]
+            },
+        ),
+    ]
+    actions = [
+        "assign_to_me",
+        "mark_in_progress",
+        "mark_resolved",
+        export_csv_action(
+            columns=[
+                "id",
+                "partner.name",
+                "customer.name",
+                "customer.domain",
+                "title",
+                "severity",
+                "status",
+                "opened_by.email",
+                "handled_by.email",
+                "created_at",
+                "updated_at",
+                "staff_note",
+            ],
+            filename="service-requests",
+        ),
+    ]
+
+    def has_add_permission(self, request):
+        # Partners open service requests in the portal (R16).
+        return False
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.base_fields["assign_to_me"].initial = (
+            obj is not None and obj.handled_by_id is None
+        )
+        return form
+
+    def save_model(self, request, obj, form, change):
+        """Through the service, with only what this engineer changed: a concurrent
+        edit of another field by someone else is not overwritten."""
+        changed = set(form.changed_data)
+        services.service_request_update(
+            service_request_id=obj.pk,
+            actor=request.user,
+            status=form.cleaned_data["status"] if "status" in changed else None,
+            staff_note=(
+                form.cleaned_data["staff_note"] if "staff_note" in changed else None
+            ),
+            assign_to_actor=bool(form.cleaned_data.get("assign_to_me")),
+        )
+        obj.refresh_from_db()
+
+    @admin.display(description=_("partner"), ordering="partner__name")
+    def partner_link(self, obj):
+        return admin_link(obj.partner)
+
+    @admin.display(description=_("customer"), ordering="customer__name")
+    def customer_link(self, obj):
+        return admin_link(obj.customer)
+
+    @admin.display(description=_("handled by"), ordering="handled_by__email")
+    def handled_by_email(self, obj):
+        return obj.handled_by.email if obj.handled_by else "-"
+
+    @admin.display(description=_("opened by"))
+    def opened_by_email(self, obj):
+        return obj.opened_by.email
+
+    def _update_selected(self, request, queryset, done_message, **changes):
+        done = 0
+        for service_request in queryset:
+            services.service_request_update(
+                service_request_id=service_request.pk, actor=request.user, **changes
+            )
+            done += 1
+        report_outcome(self, request, done=done, done_message=done_message, refusals=[])
+
+    @admin.action(
+        description=_("Assign selected service requests to me"), permissions=["change"]
+    )
+    def assign_to_me(self, request, queryset):
+        self._update_selected(
+            request,
+            queryset,
+            ngettext_lazy(
+                "%(count)s service request assigned to you.",
+                "%(count)s service requests assigned to you.",
+                "count",
+            ),
+            assign_to_actor=True,
+        )
+
+    @admin.action(
+        description=_("Mark selected service requests in progress"),
+        permissions=["change"],
+    )
+    def mark_in_progress(self, request, queryset):
+        self._update_selected(
+            request,
+            queryset,
+            ngettext_lazy(
+                "%(count)s service request marked in progress.",
+                "%(count)s service requests marked in progress.",
+                "count",
+            ),
+            status=ServiceRequest.Status.IN_PROGRESS,
+        )
+
+    @admin.action(
+        description=_("Mark selected service requests resolved"), permissions=["change"]
+    )
+    def mark_resolved(self, request, queryset):
+        self._update_selected(
+            request,
+            queryset,
+            ngettext_lazy(
+                "%(count)s service request marked resolved.",
+                "%(count)s service requests marked resolved.",
+                "count",
+            ),
+            status=ServiceRequest.Status.RESOLVED,
+        )

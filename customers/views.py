@@ -13,6 +13,13 @@ from partners.permissions import Action, can, partner_required
 PAGE_SIZE = 25
 
 
+def _posted(request):
+    """The form data of a POST, even an empty one (every field of the end and
+    support-contacts forms is optional, so ``request.POST or None`` would treat
+    a POST without fields as a GET and silently do nothing)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _card(request, relationship):
     return selectors.card_build(
         relationship,
@@ -24,7 +31,8 @@ def _card(request, relationship):
 @partner_required(Action.VIEW_CUSTOMERS)
 def customer_list(request):
     """R11: the partner's customers, searchable, sortable, 25 a page."""
-    search = request.GET.get("q", "")[:200]
+    # R20: PostgreSQL refuses NUL in a text parameter; it is never part of a name.
+    search = request.GET.get("q", "")[:200].replace("\x00", "")
     order = request.GET.get("sort", "name")
     if order not in selectors.ORDERINGS:
         order = "name"
@@ -76,7 +84,7 @@ def service_request_new(request, customer_id):
     relationship = selectors.customer_relationship_get(
         partner=request.partner, customer_id=customer_id
     )
-    form = ServiceRequestForm(request.POST or None)
+    form = ServiceRequestForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.service_request_open(
@@ -105,7 +113,7 @@ def support_contacts(request, customer_id):
     current = list(relationship.support_contacts.all())
     primary = next((c.user_id for c in current if c.is_primary), None)
     form = SupportContactsForm(
-        request.POST or None,
+        _posted(request),
         partner=request.partner,
         initial={
             "contacts": [c.user_id for c in current],
@@ -141,7 +149,7 @@ def relationship_end(request, customer_id):
     relationship = selectors.customer_relationship_get(
         partner=request.partner, customer_id=customer_id
     )
-    form = EndRelationshipForm(request.POST or None)
+    form = EndRelationshipForm(_posted(request))
     blocking = services.active_subscriptions_blocking_end(
         partner=relationship.partner, customer=relationship.customer
     )
@@ -218,7 +226,7 @@ def customer_relationship_end(request, relationship_id):
     blocking = services.active_subscriptions_blocking_end(
         partner=relationship.partner, customer=relationship.customer
     )
-    form = EndRelationshipForm(request.POST or None)
+    form = EndRelationshipForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.relationship_end(

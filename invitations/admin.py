@@ -1,17 +1,361 @@
-from django.contrib import admin
+"""Staff admin for relationship requests and the partner notices they cause (R18).
 
+An invitation changes only through invitations.services (the revoke action calls
+invitation_revoke with the staff member as actor). The link nonce is never shown
+or exported: with the server secret it makes the link (R7).
+"""
+
+from django.conf import settings
+from django.contrib import admin
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from config.admin_utils import (
+    ChangedThroughActionsMixin,
+    PortalModelAdmin,
+    admin_change_url_for,
+    admin_changelist_url,
+    admin_link,
+    admin_links,
+    export_csv_action,
+    report_outcome,
+)
+from customers.exceptions import DomainError
+from invitations import services
+from invitations.experiences import (
+    AFTER,
+    DISPATCH_TABLE,
+    EXPERIENCES,
+    experience_for,
+)
 from invitations.models import Invitation
+from invitations.notifications import notification_email_send
+from partners.models import Notification
+
+Status = Invitation.Status
+
+
+class EffectiveStatusFilter(admin.SimpleListFilter):
+    """Status as people see it: a pending link past its date counts as expired."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return Status.choices
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value not in Status.values:
+            return queryset
+        now = timezone.now()
+        if value == Status.PENDING:
+            return queryset.filter(status=Status.PENDING, expires_at__gt=now)
+        if value == Status.EXPIRED:
+            return queryset.filter(
+                Q(status=Status.EXPIRED) | Q(status=Status.PENDING, expires_at__lte=now)
+            )
+        return queryset.filter(status=value)
+
+
+class ExperienceFilter(admin.SimpleListFilter):
+    """R8: which acceptance experience a link opens, from the dispatch table itself
+    (the partner's cloud, and sent before or on/after the cutover)."""
+
+    title = _("experience")
+    parameter_name = "experience"
+
+    def lookups(self, request, model_admin):
+        return [(slug, e.title) for slug, e in EXPERIENCES.items()]
+
+    def queryset(self, request, queryset):
+        slug = self.value()
+        if slug not in EXPERIENCES:
+            return queryset
+        cutover = settings.INVITATION_EXPERIENCE_CUTOVER
+        rows = Q(pk__in=[])
+        for (cloud, era), experience in DISPATCH_TABLE.items():
+            if experience.slug != slug:
+                continue
+            sent = Q(sent_at__gte=cutover) if era == AFTER else Q(sent_at__lt=cutover)
+            rows |= Q(partner__cloud=cloud) & sent
+        return queryset.filter(rows)
+
+
+INVITATION_FIELDS = [
+    "id",
+    "partner_link",
+    "created_by_email",
+    "status_now",
+    "include_dap",
+    "recipient_email",
+    "email_language",
+    "experience",
+    "sent_at",
+    "expires_at",
+    "first_opened_at",
+    "responded_by_email",
+    "responded_at",
+    "revoked_at",
+    "customer_link",
+    "relationship_link",
+    "timeline",
+    "subject",
+    "body",
+]
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["id", "partner", "status", "include_dap", "recipient_email",
-                    "sent_at", "expires_at", "customer"]
-    list_select_related = ["partner", "customer"]
-    list_filter = ["status", "include_dap", "partner__cloud"]
-    search_fields = ["=id", "partner__name", "recipient_email", "customer__name"]
+class InvitationAdmin(ChangedThroughActionsMixin, PortalModelAdmin):
+    list_display = [
+        "id",
+        "partner_link",
+        "status_now",
+        "include_dap",
+        "recipient_email",
+        "experience",
+        "sent_at",
+        "expires_at",
+        "first_opened_at",
+        "customer_link",
+        "relationship_link",
+    ]
+    list_display_links = ["id"]
+    list_select_related = ["partner", "customer", "created_by", "responded_by"]
+    list_filter = [
+        EffectiveStatusFilter,
+        ExperienceFilter,
+        "include_dap",
+        "partner__cloud",
+        "partner__country",
+        "email_language",
+    ]
+    search_fields = [
+        "id__exact",
+        "partner__name",
+        "recipient_email",
+        "customer__name",
+        "customer__domain",
+        "created_by__email",
+    ]
     date_hierarchy = "sent_at"
-    exclude = ["link_nonce"]
-    readonly_fields = ["partner", "created_by", "include_dap", "sent_at", "expires_at",
-                       "status", "first_opened_at", "responded_by", "responded_at",
-                       "revoked_at", "customer", "relationship"]
+    # Never link_nonce: fields are listed, not excluded.
+    fields = INVITATION_FIELDS
+    readonly_fields = INVITATION_FIELDS
+    actions = [
+        "revoke_invitations",
+        export_csv_action(
+            columns=[
+                "id",
+                "partner.id",
+                "partner.name",
+                "partner.cloud",
+                "partner.country",
+                "created_by.email",
+                ("status", lambda i: i.effective_status(timezone.now())),
+                "include_dap",
+                "recipient_email",
+                "email_language",
+                ("experience", lambda i: _experience(i).slug),
+                "sent_at",
+                "expires_at",
+                "first_opened_at",
+                "responded_by.email",
+                "responded_at",
+                "revoked_at",
+                "customer.id",
+                "customer.name",
+                "customer.domain",
+                "relationship_id",
+            ],
+            filename="invitations",
+        ),
+    ]
+
+    def get_search_results(self, request, queryset, search_term):
+        # Staff quote ids as the portal shows them: "#42".
+        return super().get_search_results(
+            request, queryset, search_term.strip().removeprefix("#")
+        )
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_now(self, obj):
+        return Status(obj.effective_status(timezone.now())).label
+
+    @admin.display(description=_("experience"))
+    def experience(self, obj):
+        return _experience(obj).title
+
+    @admin.display(description=_("partner"), ordering="partner__name")
+    def partner_link(self, obj):
+        return admin_link(obj.partner)
+
+    @admin.display(description=_("customer"), ordering="customer__name")
+    def customer_link(self, obj):
+        return admin_link(obj.customer)
+
+    @admin.display(description=_("relationship"))
+    def relationship_link(self, obj):
+        # By id: the relationship's own __str__ would fetch partner and customer.
+        if obj.relationship_id is None:
+            return "-"
+        url = admin_change_url_for(
+            "customers.ResellerRelationship", obj.relationship_id
+        )
+        return admin_links([(url, f"#{obj.relationship_id}")])
+
+    @admin.display(description=_("created by"), ordering="created_by__email")
+    def created_by_email(self, obj):
+        return obj.created_by.email
+
+    @admin.display(description=_("accepted or declined by"))
+    def responded_by_email(self, obj):
+        return obj.responded_by.email if obj.responded_by else "-"
+
+    @admin.display(description=_("timeline"))
+    def timeline(self, obj):
+        url = admin_changelist_url(
+            "customers.RelationshipEvent", invitation_id__exact=obj.pk
+        )
+        return admin_links([(url, _("Events of this request"))])
+
+    @admin.action(description=_("Revoke selected invitations"), permissions=["change"])
+    def revoke_invitations(self, request, queryset):
+        """R7 for staff: the same service as the portal, the staff member as actor;
+        a request that is no longer pending is refused and named."""
+        revoked, refusals = 0, []
+        for invitation in queryset:
+            if invitation.status == Status.REVOKED:
+                refusals.append(
+                    _("Invitation #%(id)s was already revoked.") % {"id": invitation.pk}
+                )
+                continue
+            try:
+                services.invitation_revoke(
+                    invitation_id=invitation.pk, actor=request.user
+                )
+            except DomainError as exc:
+                refusals.append(
+                    _("Invitation #%(id)s: %(reason)s")
+                    % {"id": invitation.pk, "reason": exc}
+                )
+            else:
+                revoked += 1
+                self.log_change(request, invitation, _("Invitation revoked."))
+        report_outcome(
+            self,
+            request,
+            done=revoked,
+            done_message=ngettext_lazy(
+                "%(count)s invitation revoked; its link no longer works.",
+                "%(count)s invitations revoked; their links no longer work.",
+                "count",
+            ),
+            refusals=refusals,
+        )
+
+
+def _experience(invitation):
+    return experience_for(cloud=invitation.partner.cloud, sent_at=invitation.sent_at)
+
+
+class EmailStatusFilter(admin.SimpleListFilter):
+    title = _("email")
+    parameter_name = "email"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("sent", _("Sent")),
+            ("failed", _("Failed")),
+            ("waiting", _("Not sent")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "sent":
+            return queryset.filter(email_sent_at__isnull=False)
+        if self.value() == "failed":
+            return queryset.filter(email_sent_at__isnull=True).exclude(email_error="")
+        if self.value() == "waiting":
+            return queryset.filter(email_sent_at__isnull=True, email_error="")
+        return queryset
+
+
+# Registered here rather than in partners: the retry action calls the invitations
+# app's notification service, and partners imports no other app.
+@admin.register(Notification)
+class NotificationAdmin(ChangedThroughActionsMixin, PortalModelAdmin):
+    """R10: what each partner user was told; failed emails are retried from here."""
+
+    list_display = [
+        "kind",
+        "user_email",
+        "partner_name",
+        "customer_name",
+        "invitation_link",
+        "created_at",
+        "seen_at",
+        "email_sent_at",
+        "email_error",
+    ]
+    list_select_related = ["user"]
+    list_filter = ["kind", EmailStatusFilter]
+    search_fields = [
+        "user__email",
+        "customer_name",
+        "partner_name",
+        "invitation_id__exact",
+    ]
+    date_hierarchy = "created_at"
+    fields = [
+        "kind",
+        "user_email",
+        "partner_name",
+        "customer_name",
+        "invitation_link",
+        "created_at",
+        "seen_at",
+        "email_sent_at",
+        "email_error",
+    ]
+    readonly_fields = fields
+    actions = ["retry_email"]
+
+    @admin.display(description=_("user"), ordering="user__email")
+    def user_email(self, obj):
+        return obj.user.email
+
+    @admin.display(description=_("invitation"), ordering="invitation_id")
+    def invitation_link(self, obj):
+        url = admin_change_url_for("invitations.Invitation", obj.invitation_id)
+        return admin_links([(url, f"#{obj.invitation_id}")])
+
+    @admin.action(description=_("Send the email again"), permissions=["change"])
+    def retry_email(self, request, queryset):
+        languages = dict(
+            Invitation.objects.filter(
+                pk__in={n.invitation_id for n in queryset}
+            ).values_list("pk", "email_language")
+        )
+        sent, refusals = 0, []
+        for notice in queryset:
+            ok = notification_email_send(
+                notice=notice, language=languages.get(notice.invitation_id, "en")
+            )
+            if ok:
+                sent += 1
+            else:
+                refusals.append(
+                    _("The email to %(email)s failed again.")
+                    % {"email": notice.user.email}
+                )
+        report_outcome(
+            self,
+            request,
+            done=sent,
+            done_message=ngettext_lazy(
+                "%(count)s email sent.", "%(count)s emails sent.", "count"
+            ),
+            refusals=refusals,
+        )

@@ -89,6 +89,9 @@ class SignUpForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
+        # Shown on the same page as the sign-in form, which also has "email" and
+        # "password": distinct ids keep each label tied to its own control.
+        kwargs.setdefault("auto_id", "signup_%s")
         super().__init__(*args, **kwargs)
         self.fields["country"].choices = [("", _("Choose…"))] + list(countries)
 

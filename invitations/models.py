@@ -126,3 +126,8 @@ class Invitation(models.Model):
 
     def body_with_link(self, link: str) -> str:
         return self.body.replace(LINK_PLACEHOLDER, link)
+
+    def subject_with_link(self, link: str) -> str:
+        # A partner may paste the link into the subject too; it is stored as the
+        # placeholder there as well (R7).
+        return self.subject.replace(LINK_PLACEHOLDER, link)

@@ -112,7 +112,8 @@ def invitation_save_draft(
         raise DomainError(
             "link_missing", _("Keep the link: it connects the customer to your account.")
         )
-    invitation.subject = subject.strip()
+    # R7: wherever the partner put the link, the database keeps only the placeholder.
+    invitation.subject = subject.strip().replace(link, LINK_PLACEHOLDER)
     invitation.body = body.replace(link, LINK_PLACEHOLDER)
     invitation.save(update_fields=["subject", "body"])
     return invitation

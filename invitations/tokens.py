@@ -7,6 +7,8 @@ cannot produce a working link. "Create a new link" rotates the nonce, which
 invalidates the old link. Comparison is in constant time.
 """
 
+import re
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -16,6 +18,9 @@ KEY_SALT = "invitations.tokens.InvitationTokenGenerator"
 # 40 hex characters = 160 bits of HMAC-SHA256.
 DIGEST_LENGTH = 40
 MAX_TOKEN_LENGTH = 64
+# What make_token writes: a base36 id, a dash, the lower-case hex digest. Anything
+# else (int() would also take "+1", " 1" or "1_0") is refused before the database.
+TOKEN_SHAPE = re.compile(rf"[0-9a-z]{{1,13}}-[0-9a-f]{{{DIGEST_LENGTH}}}")
 
 
 def _digest(invitation_id: int, nonce: str) -> str:
@@ -28,16 +33,15 @@ def _digest(invitation_id: int, nonce: str) -> str:
 
 
 def make_token(invitation) -> str:
-    return f"{int_to_base36(invitation.pk)}-{_digest(invitation.pk, invitation.link_nonce)}"
+    digest = _digest(invitation.pk, invitation.link_nonce)
+    return f"{int_to_base36(invitation.pk)}-{digest}"
 
 
 def parse_token(token: str) -> int | None:
     """The invitation id a token claims, or None when it is not even well-formed."""
-    if not token or len(token) > MAX_TOKEN_LENGTH or token.count("-") != 1:
+    if not token or len(token) > MAX_TOKEN_LENGTH or not TOKEN_SHAPE.fullmatch(token):
         return None
-    id_part, digest = token.split("-")
-    if len(digest) != DIGEST_LENGTH:
-        return None
+    id_part = token.split("-", 1)[0]
     try:
         return base36_to_int(id_part)
     except ValueError:

@@ -4,14 +4,14 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from customers.exceptions import DomainError
 from customers.services import customer_create_with_admin
@@ -53,7 +53,9 @@ def mailto_url(*, to: str, subject: str, body: str) -> str:
 @partner_required(Action.REQUEST_RELATIONSHIP)
 def invitation_new(request):
     """R2/R3: choose DAP, recipient and email language; then go to the draft."""
-    form = InvitationRequestForm(request.POST or None, partner=request.partner)
+    # A POST with no field at all is still a POST (R3: a forged one is refused).
+    data = request.POST if request.method == "POST" else None
+    form = InvitationRequestForm(data, partner=request.partner)
     if request.method == "POST" and form.is_valid():
         try:
             invitation = services.invitation_create(
@@ -86,8 +88,12 @@ def invitation_email(request, invitation_id):
     _ensure_can_manage(request, invitation)
     pending = invitation.effective_status(timezone.now()) == Status.PENDING
     link = tokens.link_for(invitation) if pending else _("(this link no longer works)")
-    initial = {"subject": invitation.subject, "body": invitation.body_with_link(link)}
-    form = DraftForm(request.POST or None, initial=initial)
+    initial = {
+        "subject": invitation.subject_with_link(link),
+        "body": invitation.body_with_link(link),
+    }
+    data = request.POST if request.method == "POST" else None
+    form = DraftForm(data, initial=initial)
     if request.method == "POST":
         if not pending:
             messages.error(request, _("This request is no longer pending."))
@@ -108,7 +114,7 @@ def invitation_email(request, invitation_id):
                     return redirect("customers:list")
                 messages.success(request, _("The email draft was saved."))
                 return redirect("invitations:email", invitation_id=invitation.pk)
-    saved_subject = invitation.subject
+    saved_subject = invitation.subject_with_link(link)
     saved_body = invitation.body_with_link(link)
     return render(
         request,
@@ -174,13 +180,15 @@ def invitation_revoke(request, invitation_id):
     )
 
 
-@require_POST
 @partner_required(Action.MANAGE_REQUESTS)
 def invitation_new_link(request, invitation_id):
-    """R7: a new link; the old one stops working."""
+    """R7: a new link; the old one stops working. POST only."""
+    # R17: another partner's id is a 404 whatever the method, so look it up first.
     invitation = selectors.invitation_get(
         partner=request.partner, invitation_id=invitation_id
     )
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     _ensure_can_manage(request, invitation)
     try:
         services.invitation_renew_link(invitation_id=invitation.pk, actor=request.user)

@@ -1,6 +1,33 @@
 from django.contrib import admin
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
 
-from partners.models import MembershipRole, Notification, Partner, PartnerMembership
+from config.admin_utils import (
+    PortalModelAdmin,
+    ReadOnlyInlineMixin,
+    admin_changelist_url,
+    admin_link,
+    admin_links,
+)
+from partners.forms import StaffSignInForm
+from partners.models import MembershipRole, Partner, PartnerMembership
+
+admin.site.site_header = _("Partner portal administration")
+admin.site.site_title = _("Partner portal administration")
+admin.site.index_title = _("Support")
+# The admin sign-in counts failures like the portal's and says when an address
+# is locked out (the throttle itself lives in partners.backends).
+admin.site.login_form = StaffSignInForm
+
+
+# The pages about one partner, linked from its change page. Named, not imported:
+# partners is the bottom layer and imports no other app.
+PARTNER_PAGES = [
+    ("invitations.Invitation", _("Relationship requests")),
+    ("customers.ResellerRelationship", _("Reseller relationships")),
+    ("customers.ServiceRequest", _("Service requests")),
+    ("customers.RelationshipEvent", _("Timeline")),
+]
 
 
 class MembershipRoleInline(admin.TabularInline):
@@ -8,31 +35,83 @@ class MembershipRoleInline(admin.TabularInline):
     extra = 0
 
 
+class PartnerUserInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = PartnerMembership
+    fields = ["user_email", "user_name", "roles"]
+    readonly_fields = fields
+    verbose_name = _("partner user")
+    verbose_name_plural = _("partner users")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("user")
+            .prefetch_related(Prefetch("roles", queryset=MembershipRole.objects.all()))
+        )
+
+    @admin.display(description=_("email address"))
+    def user_email(self, obj):
+        return obj.user.email
+
+    @admin.display(description=_("name"))
+    def user_name(self, obj):
+        return obj.user.get_full_name()
+
+    @admin.display(description=_("roles"))
+    def roles(self, obj):
+        return ", ".join(obj.role_labels())
+
+
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(PortalModelAdmin):
     list_display = ["name", "country", "cloud", "public_id", "created_at"]
     list_filter = ["cloud", "country"]
-    search_fields = ["name", "public_id"]
-    readonly_fields = ["public_id", "created_at"]
+    search_fields = ["name", "public_id", "memberships__user__email"]
+    readonly_fields = ["public_id", "created_at", "related"]
     date_hierarchy = "created_at"
+    inlines = [PartnerUserInline]
+
+    @admin.display(description=_("related"))
+    def related(self, obj):
+        if obj.pk is None:
+            return "-"
+        return admin_links(
+            (admin_changelist_url(model, partner__id__exact=obj.pk), label)
+            for model, label in PARTNER_PAGES
+        )
 
 
 @admin.register(PartnerMembership)
-class PartnerMembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "partner"]
+class PartnerMembershipAdmin(PortalModelAdmin):
+    list_display = ["user_email", "user_name", "partner_link", "roles"]
     list_select_related = ["user", "partner"]
-    search_fields = ["user__email", "partner__name"]
-    list_filter = ["partner__cloud", "roles__role"]
+    search_fields = [
+        "user__email",
+        "user__first_name",
+        "user__last_name",
+        "partner__name",
+    ]
+    list_filter = ["roles__role", "partner__cloud", "partner__country"]
     autocomplete_fields = ["user", "partner"]
     inlines = [MembershipRoleInline]
 
+    def get_queryset(self, request):
+        # One query for every row's roles, whatever the number of rows.
+        return super().get_queryset(request).prefetch_related("roles")
 
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["kind", "user", "customer_name", "created_at", "seen_at",
-                    "email_sent_at", "email_error"]
-    list_select_related = ["user"]
-    list_filter = ["kind", "email_sent_at"]
-    search_fields = ["user__email", "customer_name", "partner_name"]
-    date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in Notification._meta.fields]
+    @admin.display(description=_("email address"), ordering="user__email")
+    def user_email(self, obj):
+        return obj.user.email
+
+    @admin.display(description=_("name"), ordering="user__last_name")
+    def user_name(self, obj):
+        return obj.user.get_full_name()
+
+    @admin.display(description=_("partner"), ordering="partner__name")
+    def partner_link(self, obj):
+        return admin_link(obj.partner)
+
+    @admin.display(description=_("roles"))
+    def roles(self, obj):
+        return ", ".join(obj.role_labels())

@@ -166,6 +166,8 @@ LOGGING = {
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
+            # StreamHandler writes to stderr unless told otherwise.
+            "stream": "ext://sys.stdout",
             "formatter": "json",
             "filters": ["redact_tokens"],
         },

@@ -1,0 +1,559 @@
+#!/usr/bin/env python3
+"""Benchmark the portal beside a minimal Django page, then check concurrent acceptance.
+
+    make bench                          # SQLite under bench/results/, 10,000 customers
+    make bench BENCH_ARGS="--smoke"     # tiny data, a few seconds: what CI runs
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_db make bench
+
+Steps: seed two databases (the demo data plus N and 100 generated customers), start
+gunicorn on each (production settings, bench/settings.py), load every page and the
+reference in alternating rounds on 127.0.0.1, count each page's SQL queries, run the
+concurrency check, print the table. Exits 1 when a correctness check fails (errors,
+queries that grow with the data, a lost or duplicated acceptance, a 5xx); never on
+timings. See bench/README.md.
+"""
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import environ  # noqa: E402
+import httpx  # noqa: E402
+
+from bench import concurrency, load  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+PYTHON = sys.executable
+REFERENCE = "/bench/reference/"
+SMALL = 100
+
+
+# --- databases ------------------------------------------------------------------
+
+
+def small_url(url: str) -> str:
+    """The database of the 100-customer comparison, beside the main one."""
+    if url.startswith("sqlite"):
+        name = Path(environ.Env.db_url_config(url)["NAME"])
+        return f"sqlite:///{name.with_stem(name.stem + '-small')}"
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=parts.path + "_small"))
+
+
+def reset_database(url: str) -> None:
+    """Start from nothing. Only databases whose name says "bench" are touched."""
+    config = environ.Env.db_url_config(url)
+    name = str(config["NAME"])
+    if "bench" not in Path(name).name:
+        raise SystemExit(
+            f"refusing to reset {name!r}: the benchmark empties its database, so its "
+            "name must contain 'bench' (or pass --reuse-db)"
+        )
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(name + suffix).unlink(missing_ok=True)
+        return
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(
+        host=config.get("HOST") or None,
+        port=config.get("PORT") or None,
+        user=config.get("USER") or None,
+        password=config.get("PASSWORD") or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def manage(env: dict, *args: str, log: Path) -> None:
+    with log.open("a") as out:
+        done = subprocess.run(
+            [PYTHON, "manage.py", *args], cwd=ROOT, env=env, stdout=out, stderr=out
+        )
+    if done.returncode != 0:
+        tail = "\n".join(log.read_text().splitlines()[-30:])
+        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{tail}")
+
+
+def dbtask(env: dict, task: str, *args: str, payload=None) -> dict:
+    stamp = secrets.token_hex(4)
+    out = RESULTS / f"{task}-{stamp}.json"
+    command = [PYTHON, "-m", "bench.dbtasks", task, "--out", str(out), *args]
+    if payload is not None:
+        source = RESULTS / f"{task}-{stamp}-in.json"
+        source.write_text(json.dumps(payload))
+        command += ["--in", str(source)]
+    log = RESULTS / "dbtasks.log"
+    with log.open("a") as sink:
+        done = subprocess.run(command, cwd=ROOT, env=env, stdout=sink, stderr=sink)
+    if done.returncode != 0:
+        tail = "\n".join(log.read_text().splitlines()[-30:])
+        raise SystemExit(f"bench.dbtasks {task} failed:\n{tail}")
+    result = json.loads(out.read_text())
+    out.unlink()
+    if payload is not None:
+        source.unlink()
+    return result
+
+
+# --- servers --------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn on 127.0.0.1 in its own process group, always stopped by stop()."""
+
+    running: list["Server"] = []
+
+    def __init__(self, label: str, env: dict, workers: int):
+        self.label, self.env, self.workers = label, env, workers
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = None
+
+    def start(self) -> "Server":
+        log = (RESULTS / f"server-{self.label}.log").open("w")
+        self.process = subprocess.Popen(
+            [
+                PYTHON, "-m", "gunicorn", "config.wsgi:application",
+                "--bind", f"127.0.0.1:{self.port}",
+                "--workers", str(self.workers),
+                "--timeout", "120",
+                "--graceful-timeout", "5",
+                "--log-level", "warning",
+            ],
+            cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True,
+        )  # fmt: skip
+        Server.running.append(self)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"gunicorn ({self.label}) exited; see {log.name}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise SystemExit(f"gunicorn ({self.label}) did not answer within 60 s")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=5)
+
+    @classmethod
+    def stop_all(cls) -> None:
+        for server in cls.running:
+            server.stop()
+
+
+def sign_in(base_url: str, email: str, password: str) -> str:
+    """The Cookie header of a signed-in session, got through the sign-in form."""
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        http.get("/accounts/login/").raise_for_status()
+        response = http.post(
+            "/accounts/login/",
+            data={
+                "email": email,
+                "password": password,
+                "csrfmiddlewaretoken": http.cookies["csrftoken"],
+            },
+        )
+        if response.status_code != 302:
+            raise SystemExit(f"sign-in as {email} failed: {response.status_code}")
+        return "; ".join(f"{k}={v}" for k, v in http.cookies.items())
+
+
+# --- measuring ------------------------------------------------------------------
+
+
+def preflight(base_url: str, cookie: str, path: str, expected: int) -> str:
+    """Empty when the page answers as expected with this session, else the problem."""
+    response = httpx.get(base_url + path, headers={"Cookie": cookie}, timeout=30)
+    if response.status_code != expected:
+        return f"{path}: {response.status_code}, expected {expected}"
+    if expected == 302 and not response.headers["location"].endswith("/session/"):
+        return f"{path}: redirected to {response.headers['location']}"
+    return ""
+
+
+def median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}"
+
+
+def fmt(value: float, digits: int = 1) -> str:
+    return "—" if value != value else f"{value:.{digits}f}"  # NaN → dash
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny data, a few seconds")
+    parser.add_argument("--customers", type=int, help="generated customers (10000)")
+    parser.add_argument("--seconds", type=float, help="length of one load run (5)")
+    parser.add_argument("--rounds", type=int, help="A/B rounds (3)")
+    parser.add_argument("--connections", type=int, help="concurrent connections (8)")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (2 × cores + 1)")
+    parser.add_argument("--clients", type=int, help="concurrent accepters (50)")
+    parser.add_argument("--clicks", type=int, help="concurrent clicks on one link (20)")
+    parser.add_argument(
+        "--loader", choices=["auto", "wrk", "python"], default="auto",
+        help="load generator: wrk when installed (auto), or threads of httpx",
+    )  # fmt: skip
+    parser.add_argument(
+        "--reuse-db", action="store_true",
+        help="keep the databases of the previous run (only migrate them)",
+    )  # fmt: skip
+    args = parser.parse_args()
+    smoke = args.smoke
+    customers = args.customers or (50 if smoke else 10_000)
+    small = min(SMALL, max(1, customers // 5)) if smoke else SMALL
+    seconds = args.seconds or (1.0 if smoke else 5.0)
+    rounds = args.rounds or (1 if smoke else 3)
+    connections = args.connections or (4 if smoke else 8)
+    workers = args.workers or 2 * (os.cpu_count() or 1) + 1
+    clients = args.clients or (5 if smoke else 50)
+    clicks = args.clicks or (5 if smoke else 20)
+    loader = args.loader
+    if loader == "auto":
+        loader = "wrk" if load.wrk_available() else "python"
+    if loader == "wrk" and not load.wrk_available():
+        raise SystemExit("wrk is not installed (apt-get install -y wrk)")
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{RESULTS / 'bench.sqlite3'}"
+    urls = {"large": url, "small": small_url(url)}
+    sizes = {"large": customers, "small": small}
+    vendor = "sqlite" if url.startswith("sqlite") else "postgresql"
+    started = datetime.now(UTC)
+    secret = secrets.token_urlsafe(50)
+    base_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DJANGO_SECRET_KEY": secret,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+    envs = {k: {**base_env, "DATABASE_URL": u} for k, u in urls.items()}
+
+    print(f"Benchmark {'smoke ' if smoke else ''}on {vendor}, {machine()}")
+    print(f"  {started:%Y-%m-%d %H:%M} UTC; load: {loader}, {connections} connections, "
+          f"{rounds} round(s) of {seconds:g} s; gunicorn: {workers} sync workers")  # fmt: skip
+    t0 = time.monotonic()
+    seed_log = RESULTS / "seed.log"
+    seed_log.write_text("")
+    for key in ("large", "small"):
+        if not args.reuse_db:
+            reset_database(urls[key])
+        manage(envs[key], "migrate", "--noinput", log=seed_log)
+        if not args.reuse_db:
+            manage(
+                envs[key], "seed_demo", "--force", "--customers", str(sizes[key]),
+                log=seed_log,
+            )  # fmt: skip
+    manage(envs["large"], "collectstatic", "--noinput", log=seed_log)
+    run_id = started.strftime("%H%M%S") + secrets.token_hex(2)
+    prep = dbtask(
+        envs["large"], "prepare", "--clients", str(clients), "--run-id", run_id
+    )
+    print(f"  seeded {customers} and {small} customers in {time.monotonic() - t0:.0f} s")
+
+    pages = [
+        ("Customers, page 1", "/customers/", 200),
+        ("Customers, search", "/customers/?q=" + quote("Customer 0042"), 200),
+        ("Customers, page 200", "/customers/?page=200", 200),
+        ("Email draft", prep["draft"], 200),
+        ("Relationship requests", "/invitations/", 200),
+        ("Acceptance dispatcher", prep["dispatcher"], 302),
+    ]
+    failures: list[str] = []
+
+    # SQL queries (and in-process time) per page, with Django's test client.
+    repeat = "3" if smoke else "30"
+    counted = {
+        "large": dbtask(
+            envs["large"], "queries", "--repeat", repeat,
+            payload={"paths": [REFERENCE] + [p for _, p, _ in pages]},
+        ),
+        "small": dbtask(
+            envs["small"], "queries", "--repeat", repeat,
+            payload={"paths": [REFERENCE, "/customers/"]},
+        ),
+    }  # fmt: skip
+
+    servers = {}
+    try:
+        for key in ("large", "small"):
+            servers[key] = Server(key, envs[key], workers).start()
+        cookies = {
+            key: sign_in(s.url, prep["partner_user"], prep["password"])
+            for key, s in servers.items()
+        }
+        checks = [("large", REFERENCE, 200), ("small", "/customers/", 200)] + [
+            ("large", path, status) for _, path, status in pages
+        ]
+        for key, path, status in checks:
+            problem = preflight(servers[key].url, cookies[key], path, status)
+            if problem:
+                failures.append(f"preflight ({key}) {problem}")
+        if failures:
+            raise RuntimeError("; ".join(failures))
+
+        def measure(key: str, path: str, secs: float = seconds) -> load.Result:
+            return load.run(
+                loader=loader, base_url=servers[key].url, path=path,
+                cookie=cookies[key], seconds=secs, connections=connections,
+            )  # fmt: skip
+
+        # Warm every worker (template cache, persistent connection) before timing.
+        for key, path, _ in checks:
+            if smoke:
+                for _ in range(2 * workers):
+                    httpx.get(servers[key].url + path, headers={"Cookie": cookies[key]})
+            else:
+                measure(key, path, 1)
+        print(f"  servers up and warm at {time.monotonic() - t0:.0f} s")
+
+        scale_name = f"Customers, page 1 ({customers} vs {small})"
+        pairs = [(name, ("large", path), ("large", REFERENCE)) for name, path, _ in pages]
+        pairs.append((scale_name, ("large", "/customers/"), ("small", "/customers/")))
+        runs = {name: {"a": [], "b": []} for name, _, _ in pairs}
+        for r in range(rounds):
+            for name, a, b in pairs:
+                # A/B then B/A: neither side always runs on a warmer machine.
+                order = (("a", a), ("b", b)) if r % 2 == 0 else (("b", b), ("a", a))
+                for side, (key, path) in order:
+                    runs[name][side].append(measure(key, path))
+            print(f"  round {r + 1}/{rounds} done")
+
+        # The concurrency check, on the large database.
+        print(f"  load done at {time.monotonic() - t0:.0f} s; concurrency check")
+        many = concurrency.many_invitations(
+            base_url=servers["large"].url,
+            accepters=prep["accepters"],
+            password=prep["password"],
+        )
+        clicked = concurrency.many_clicks(
+            base_url=servers["large"].url,
+            fixture=prep["clicks"],
+            password=prep["password"],
+            clicks=clicks,
+        )
+    finally:
+        Server.stop_all()
+    verified = dbtask(envs["large"], "verify", payload=prep)
+
+    # --- report -----------------------------------------------------------------
+    report = {
+        "date": f"{started:%Y-%m-%d %H:%M} UTC",
+        "machine": machine(),
+        "vendor": vendor,
+        "loader": loader,
+        "customers": customers,
+        "rows": [],
+    }
+    reference_runs = [x for name, _, _ in pages for x in runs[name]["b"]]
+
+    def summary(results):
+        return {
+            "rps": median([x.rps for x in results]),
+            "p50": median([x.p50_ms for x in results]),
+            "p99": median([x.p99_ms for x in results]),
+            "status_errors": sum(x.status_errors for x in results),
+            "socket_errors": sum(x.socket_errors for x in results),
+        }
+
+    header = (
+        f"{'page':<24} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} "
+        f"{'queries':>7} {'in-proc ms':>10} {'req/s ÷ ref':>11} {'p99 ÷ ref':>9}"
+    )
+    print()
+    print(f"Pages at {customers} customers, signed in as {prep['partner_user']}")
+    print(header)
+    print("-" * len(header))
+    ref = summary(reference_runs)
+    ref_q = counted["large"][REFERENCE]
+    lines = [("Reference (25 rows)", ref, ref_q, None, None)]
+    for name, path, _ in pages:
+        page = summary(runs[name]["a"])
+        rps_ratio = median(
+            [a.rps / b.rps for a, b in zip(runs[name]["a"], runs[name]["b"], strict=True)]
+        )
+        p99_ratio = median(
+            [
+                a.p99_ms / b.p99_ms
+                for a, b in zip(runs[name]["a"], runs[name]["b"], strict=True)
+            ]
+        )
+        lines.append((name, page, counted["large"][path], rps_ratio, p99_ratio))
+    for name, s, q, rps_ratio, p99_ratio in lines:
+        errors = s["status_errors"] + s["socket_errors"]
+        print(
+            f"{name:<24} {s['rps']:>7.0f} {fmt(s['p50']):>7} {fmt(s['p99']):>7} "
+            f"{errors:>6} {q['queries']:>7} {fmt(q['inproc_ms']):>10} "
+            f"{fmt(rps_ratio, 2) if rps_ratio else '1.00':>11} "
+            f"{fmt(p99_ratio, 2) if p99_ratio else '1.00':>9}"
+        )
+        report["rows"].append(
+            {"page": name, **s, "queries": q["queries"], "inproc_ms": q["inproc_ms"],
+             "rps_ratio": rps_ratio, "p99_ratio": p99_ratio}
+        )  # fmt: skip
+        if s["status_errors"]:
+            failures.append(f"{name}: {s['status_errors']} answers outside 2xx/3xx")
+
+    big, little = summary(runs[scale_name]["a"]), summary(runs[scale_name]["b"])
+    q_big, q_little = counted["large"]["/customers/"], counted["small"]["/customers/"]
+    print()
+    print("Customers page 1: cost against the number of customers")
+    header2 = (
+        f"{'customers':>9} {'queries':>7} {'in-proc ms':>10} {'req/s':>7} "
+        f"{'p50 ms':>7} {'p99 ms':>7}"
+    )
+    print(header2)
+    print("-" * len(header2))
+    for n, s, q in ((small, little, q_little), (customers, big, q_big)):
+        print(
+            f"{n:>9} {q['queries']:>7} {fmt(q['inproc_ms']):>10} {s['rps']:>7.0f} "
+            f"{fmt(s['p50']):>7} {fmt(s['p99']):>7}"
+        )
+    time_ratio = big["p50"] / little["p50"]
+    inproc_ratio = q_big["inproc_ms"] / q_little["inproc_ms"]
+    rps_ratio = big["rps"] / little["rps"]
+    print(
+        f"  {customers} ÷ {small}: p50 × {time_ratio:.2f}, in-process time × "
+        f"{inproc_ratio:.2f}, req/s × {rps_ratio:.2f}"
+    )
+    report["scale"] = {
+        "small": small, "queries_small": q_little["queries"],
+        "queries_large": q_big["queries"], "p50_ratio": time_ratio,
+        "inproc_ratio": inproc_ratio, "rps_ratio": rps_ratio,
+    }  # fmt: skip
+    if q_big["queries"] != q_little["queries"]:
+        failures.append(
+            f"Customers page: {q_little['queries']} queries at {small} customers, "
+            f"{q_big['queries']} at {customers}"
+        )
+
+    print()
+    print("Concurrency check")
+    server_errors = many.server_errors + clicked.server_errors
+    print(
+        f"  {len(prep['accepters'])} administrators accepting {len(prep['accepters'])} "
+        f"invitations at once: answers {dict(sorted(many.statuses.items()))}, "
+        f"{many.accepted_pages} saw the accepted page"
+    )
+    print(
+        f"  {clicks} simultaneous clicks on one invitation: answers "
+        f"{dict(sorted(clicked.statuses.items()))}"
+    )
+    print(
+        f"  database: {verified['accepted']}/{verified['invitations']} accepted, "
+        f"{verified['lost']} lost, {verified['duplicate_pairs']} duplicate pairs, "
+        f"{server_errors} 5xx"
+    )
+    problems = many.problems + clicked.problems + verified["problems"]
+    if many.accepted_pages != len(prep["accepters"]) or clicked.accepted_pages != 1:
+        problems.append("not every administrator saw the accepted page")
+    if server_errors:
+        problems.append(f"{server_errors} answers 5xx")
+    for problem in problems[:20]:
+        print(f"    - {problem}")
+    print(f"  {'FAIL' if problems else 'PASS'}")
+    failures += [f"concurrency: {p}" for p in problems]
+    report["concurrency"] = {
+        "clients": len(prep["accepters"]), "clicks": clicks,
+        "statuses": {str(k): v for k, v in (many.statuses + clicked.statuses).items()},
+        **verified, "server_errors": server_errors, "pass": not problems,
+    }  # fmt: skip
+
+    print()
+    print("Targets (figures only; they never fail the run)")
+    worst_rps = min(r["rps_ratio"] for r in report["rows"][1:])
+    worst_p99 = max(r["p99_ratio"] for r in report["rows"][1:])
+    targets = [
+        ("every page ≥ 50% of the reference's req/s", worst_rps >= 0.5,
+         f"lowest {worst_rps:.2f}"),
+        ("every page p99 < 4 × the reference's", worst_p99 < 4,
+         f"highest {worst_p99:.2f}"),
+        (f"Customers page: same queries at {customers} as at {small}",
+         q_big["queries"] == q_little["queries"],
+         f"{q_big['queries']} vs {q_little['queries']}"),
+        (f"Customers page: time at {customers} within 20% of {small}",
+         time_ratio <= 1.2, f"p50 × {time_ratio:.2f}"),
+        ("concurrency: no duplicate, lost or 5xx", not problems,
+         "PASS" if not problems else "FAIL"),
+    ]  # fmt: skip
+    for label, met, detail in targets:
+        print(f"  [{'met' if met else 'MISSED'}] {label} ({detail})")
+    report["targets"] = [{"target": t, "met": m, "detail": d} for t, m, d in targets]
+    out = RESULTS / f"bench-{vendor}-{started:%Y%m%dT%H%M%S}.json"
+    out.write_text(json.dumps(report, indent=1, default=str))
+    print()
+    print(f"Took {time.monotonic() - t0:.0f} s; figures saved in {out.relative_to(ROOT)}")
+    if failures:
+        print("FAIL:")
+        for failure in failures:
+            print(f"  - {failure}")
+        return 1
+    print("OK: every correctness check passed")
+    return 0
+
+
+def _terminate(signum, _frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        sys.exit(main())
+    except RuntimeError as exc:
+        Server.stop_all()
+        print(f"FAIL: {exc}")
+        sys.exit(1)
+    finally:
+        Server.stop_all()

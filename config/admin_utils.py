@@ -1,0 +1,257 @@
+"""Shared pieces of the staff admin (R18): base class, links, CSV export, reports.
+
+Every state change an admin action makes goes through the app's services; these
+helpers only build links, write CSV and report outcomes.
+"""
+
+import csv
+import datetime
+import logging
+from collections.abc import Callable, Iterable, Sequence
+
+from django.contrib import admin, messages
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.http import HttpResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
+
+# Columns that never leave the database through an export: the link nonce feeds
+# the invitation HMAC (R7), and a password hash is a password hash.
+NEVER_EXPORTED = frozenset({"link_nonce", "password"})
+# Spreadsheets run a cell that starts with one of these as a formula (CSV
+# injection): such cells are prefixed with an apostrophe.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+class PortalModelAdmin(admin.ModelAdmin):
+    """Defaults for every portal admin page.
+
+    Bulk deletion is for superusers only: support engineers never delete (R18),
+    whatever permissions someone adds to their group later.
+    """
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.is_superuser:
+            actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+
+class ChangedThroughActionsMixin:
+    """A model whose state changes only through admin actions calling services.
+
+    Its change page is read-only for everyone (nothing to save, so no stale row can
+    be written back), while the changelist actions still need the change permission.
+    Rows are made by the portal, never added in the admin.
+    """
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None:
+            return False
+        return super().has_change_permission(request)
+
+
+class ReadOnlyInlineMixin:
+    """An inline that shows rows and links to them, and changes nothing."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def admin_change_url(obj) -> str | None:
+    """The admin change page of ``obj``, or None when its model is not registered."""
+    if obj is None or obj.pk is None:
+        return None
+    opts = obj._meta
+    try:
+        return reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]
+        )
+    except NoReverseMatch:
+        return None
+
+
+def admin_change_url_for(model: str, pk) -> str:
+    """The change page of ``"app_label.model"`` number ``pk`` (no object needed)."""
+    app_label, model_name = model.lower().split(".")
+    return reverse(f"admin:{app_label}_{model_name}_change", args=[pk])
+
+
+def admin_link(obj, text=None):
+    """A link to ``obj``'s change page, or its text alone (or a dash for None)."""
+    if obj is None:
+        return "-"
+    url = admin_change_url(obj)
+    label = text if text is not None else str(obj)
+    if url is None:
+        return label
+    return format_html('<a href="{}">{}</a>', url, label)
+
+
+def admin_changelist_url(model, **filters) -> str:
+    """A changelist, filtered; ``model`` is a class or an ``"app_label.model"`` name
+    (so an app can link to another app's pages without importing its models)."""
+    if isinstance(model, str):
+        app_label, model_name = model.lower().split(".")
+    else:
+        app_label, model_name = model._meta.app_label, model._meta.model_name
+    url = reverse(f"admin:{app_label}_{model_name}_changelist")
+    return f"{url}?{urlencode(filters)}" if filters else url
+
+
+def admin_links(pairs: Iterable[tuple[str, object]]):
+    """Several (url, label) links, one per line, for a read-only "related" field."""
+    return format_html_join(
+        mark_safe("<br>"),  # noqa: S308 (a constant)
+        '<a href="{}">{}</a>',
+        ((url, label) for url, label in pairs),
+    )
+
+
+def report_outcome(
+    modeladmin, request, *, done: int, done_message, refusals: Sequence[str]
+) -> None:
+    """Tell the staff member what an action did and, one by one, what was refused."""
+    if done:
+        modeladmin.message_user(
+            request, done_message % {"count": done}, level=messages.SUCCESS
+        )
+    for refusal in refusals:
+        modeladmin.message_user(request, refusal, level=messages.ERROR)
+    if not done and not refusals:
+        modeladmin.message_user(request, _("Nothing to do."), level=messages.INFO)
+
+
+# --- CSV export -----------------------------------------------------------------
+
+
+def csv_cell(value) -> str:
+    """One CSV cell: ISO dates, plain booleans, formulas neutralised."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = value.astimezone(datetime.UTC)
+        return value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    text = str(value)
+    if text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def _attribute_path(path: str) -> Callable:
+    names = path.split(".")
+
+    def get(obj):
+        value = obj
+        for name in names:
+            if value is None:
+                return None
+            value = getattr(value, name)
+        return value() if callable(value) else value
+
+    return get
+
+
+def _related_paths(model, paths: Iterable[str]) -> list[str]:
+    """The select_related() arguments that make the export one query."""
+    related = set()
+    for path in paths:
+        current, prefix = model, []
+        for name in path.split(".")[:-1]:
+            try:
+                field = current._meta.get_field(name)
+            except FieldDoesNotExist:
+                break
+            if not (field.many_to_one or field.one_to_one):
+                break
+            prefix.append(name)
+            current = field.related_model
+        if prefix:
+            related.add("__".join(prefix))
+    return sorted(related)
+
+
+def export_csv_action(
+    *,
+    columns: Sequence[str | tuple[str, Callable]],
+    filename: str,
+    description=None,
+):
+    """An admin action writing the selected rows as CSV.
+
+    ``columns`` are dotted attribute paths (``"partner.name"``; the header is the
+    path with underscores) or ``(header, function_of_the_row)`` pairs. Headers are
+    stable machine names, whatever the staff member's language. Paths through
+    foreign keys are fetched with ``select_related``, so an export is one query.
+    """
+    headers, getters, paths = [], [], []
+    for column in columns:
+        if isinstance(column, str):
+            parts = column.split(".")
+            if NEVER_EXPORTED.intersection(parts):
+                raise ImproperlyConfigured(f"{column!r} must never be exported.")
+            headers.append("_".join(parts))
+            getters.append(_attribute_path(column))
+            paths.append(column)
+        else:
+            header, getter = column
+            if header in NEVER_EXPORTED:
+                raise ImproperlyConfigured(f"{header!r} must never be exported.")
+            headers.append(header)
+            getters.append(getter)
+
+    def export_csv(modeladmin, request, queryset):
+        related = _related_paths(queryset.model, paths)
+        if related:
+            queryset = queryset.select_related(*related)
+        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="{filename}-{stamp}.csv"'
+        )
+        writer = csv.writer(response)
+        writer.writerow(headers)
+        count = 0
+        for obj in queryset:
+            writer.writerow([csv_cell(get(obj)) for get in getters])
+            count += 1
+        # Who took which data out, for the audit trail (no row contents logged).
+        logger.info(
+            "admin CSV export of %s %s rows by user %s",
+            count,
+            queryset.model._meta.label,
+            request.user.pk,
+            extra={"event": "admin_csv_export"},
+        )
+        return response
+
+    export_csv.short_description = description or _("Export selected rows as CSV")
+    export_csv.allowed_permissions = ("view",)
+    return export_csv

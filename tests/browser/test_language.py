@@ -1,0 +1,71 @@
+"""R19: the language selector on every page, remembered from page to page."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import browser_sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def expect_french_navigation(page):
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    nav = page.get_by_role("navigation")
+    expect(nav.get_by_role("link", name="Clients", exact=True)).to_be_visible()
+    expect(
+        nav.get_by_role("link", name="Demandes de relation", exact=True)
+    ).to_be_visible()
+
+
+def test_language_selector_switches_to_french_on_change_and_is_remembered(
+    page, admin_agent
+):
+    browser_sign_in(page, admin_agent.email)
+    expect(page).to_have_url(re.compile(r"/customers/$"))
+    nav = page.get_by_role("navigation")
+    expect(nav.get_by_role("link", name="Customers", exact=True)).to_be_visible()
+    # With JavaScript picking a language is enough: the Change button is visually
+    # hidden, and shows again when a keyboard user reaches it (visible focus).
+    change = page.get_by_role("button", name="Change")
+    expect(change).to_have_class(re.compile(r"\bvisually-hidden\b"))
+    assert change.bounding_box()["width"] <= 1
+    page.get_by_label("Language").focus()
+    page.keyboard.press("Tab")
+    expect(change).to_be_focused()
+    assert change.bounding_box()["width"] > 1
+
+    with page.expect_navigation():
+        page.get_by_label("Language").select_option("fr")
+
+    expect(page).to_have_url(re.compile(r"/customers/$"))
+    expect_french_navigation(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Clients")
+    expect(page.get_by_label("Langue")).to_have_value("fr")
+
+    # Remembered on the next page.
+    page.get_by_role("link", name="Demandes de relation").click()
+    expect(page).to_have_url(re.compile(r"/invitations/$"))
+    expect_french_navigation(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Demandes de relation")
+
+    # And back to English the same way.
+    with page.expect_navigation():
+        page.get_by_label("Langue").select_option("en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(nav.get_by_role("link", name="Relationship requests")).to_be_visible()
+
+
+def test_language_selector_works_without_javascript(page_no_js, admin_agent):
+    page = page_no_js
+    browser_sign_in(page, admin_agent.email)
+    expect(page).to_have_url(re.compile(r"/customers/$"))
+
+    page.get_by_label("Language").select_option("fr")
+    page.get_by_role("button", name="Change").click()
+
+    expect(page).to_have_url(re.compile(r"/customers/$"))
+    expect_french_navigation(page)
+    page.goto("/invitations/")
+    expect_french_navigation(page)
