@@ -43,3 +43,18 @@ def invitation_from_token(token: str) -> Invitation:
     if not tokens.check_token(invitation, token):
         raise Http404
     return invitation
+
+
+def invitation_from_session(data) -> Invitation:
+    """The invitation whose link was opened in this session; 404 if it changed since."""
+    invitation_id = data.get("id") if isinstance(data, dict) else None
+    if not isinstance(invitation_id, int):
+        raise Http404
+    invitation = (
+        Invitation.objects.select_related("partner", "customer", "relationship")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if not tokens.check_session_proof(invitation, data):
+        raise Http404
+    return invitation

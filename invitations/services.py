@@ -85,7 +85,9 @@ def invitation_create(
 
 def _locked(invitation_id: int) -> Invitation:
     return (
-        Invitation.objects.select_for_update()
+        # of=("self",): lock only the invitation, not its partner's row, so
+        # acceptances of different invitations of one partner do not queue.
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("partner")
         .get(pk=invitation_id)
     )

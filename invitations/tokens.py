@@ -60,3 +60,23 @@ def link_for(invitation) -> str:
     """The absolute acceptance link, as it goes into the email."""
     path = reverse("invitations:accept", kwargs={"token": make_token(invitation)})
     return f"{settings.PORTAL_BASE_URL}{path}"
+
+
+SESSION_SALT = f"{KEY_SALT}.session"
+
+
+def session_proof(token: str) -> dict:
+    """What the session keeps after the first hit (R7): the invitation id and an HMAC
+    of the link, never the link itself, so the session table holds no usable link."""
+    proof = salted_hmac(
+        SESSION_SALT, token, secret=settings.SECRET_KEY, algorithm="sha256"
+    ).hexdigest()
+    return {"id": parse_token(token), "proof": proof}
+
+
+def check_session_proof(invitation, data) -> bool:
+    """True when ``data`` was made from this invitation's current link."""
+    if invitation is None or not isinstance(data, dict):
+        return False
+    expected = session_proof(make_token(invitation))["proof"]
+    return constant_time_compare(expected, str(data.get("proof", "")))

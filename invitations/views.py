@@ -27,7 +27,7 @@ from partners.permissions import Action, can_manage_invitation, partner_required
 PAGE_SIZE = 25
 # After the first hit the link moves into the session and the address bar shows
 # this placeholder instead (as Django's password-reset view does).
-SESSION_KEY = "_invitation_token"
+SESSION_KEY = "_invitation_link"
 SESSION_PLACEHOLDER = "session"
 Status = Invitation.Status
 
@@ -237,7 +237,7 @@ def accept(request, token):
     if problem:
         return _link_gone(request, invitation, problem)
     services.invitation_mark_opened(invitation=invitation)
-    request.session[SESSION_KEY] = token
+    request.session[SESSION_KEY] = tokens.session_proof(token)
     experience = experience_for(cloud=invitation.partner.cloud, sent_at=invitation.sent_at)
     return redirect(experience.url_name, token=SESSION_PLACEHOLDER)
 
@@ -277,11 +277,11 @@ def experience(request, token, slug):
     if token != SESSION_PLACEHOLDER:
         # Opened with the link itself: check it and take it out of the address.
         return accept(request, token)
-    token = request.session.get(SESSION_KEY)
-    if not token:
+    proof = request.session.get(SESSION_KEY)
+    if not proof:
         return render(request, "invitations/link_session_missing.html", status=404)
     try:
-        invitation = selectors.invitation_from_token(token)
+        invitation = selectors.invitation_from_session(proof)
     except Http404:
         return _link_invalid(request)
     chosen = experience_for(cloud=invitation.partner.cloud, sent_at=invitation.sent_at)
@@ -312,7 +312,7 @@ def experience(request, token, slug):
             signin_form = SignInForm(request, data=request.POST)
             if signin_form.is_valid():
                 login(request, signin_form.get_user())
-                request.session[SESSION_KEY] = token
+                request.session[SESSION_KEY] = proof
                 return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
             status = 400
         elif action == "signup":
@@ -333,13 +333,13 @@ def experience(request, token, slug):
                     signup_form.add_error(field, str(exc))
                 else:
                     login(request, user, backend="partners.backends.EmailBackend")
-                    request.session[SESSION_KEY] = token
+                    request.session[SESSION_KEY] = proof
                     messages.success(request, _("Your organisation's account was created."))
                     return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
             status = 400
         elif action == "switch":
             logout(request)
-            request.session[SESSION_KEY] = token
+            request.session[SESSION_KEY] = proof
             return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
         elif action in ("accept", "decline"):
             if membership is None:

@@ -116,7 +116,9 @@ def test_dispatcher_with_genuine_link_moves_token_into_session(client):
     assert response.status_code == 302
     assert token not in response["Location"]
     assert response["Location"] == "/portals/store/session/"
-    assert client.session[SESSION_KEY] == token
+    # R7: the session keeps a proof of the link (an HMAC), never the link itself.
+    assert client.session[SESSION_KEY] == tokens.session_proof(token)
+    assert token not in str(dict(client.session))
 
 
 def test_dispatcher_then_experience_page_shows_the_request(client):
@@ -159,7 +161,7 @@ def test_experience_opened_with_token_in_url_drops_token_from_url(client):
     assert response.status_code == 302
     assert response["Location"] == experience_url("office")
     assert token not in response["Location"]
-    assert client.session[SESSION_KEY] == token
+    assert client.session[SESSION_KEY] == tokens.session_proof(token)
     invitation.refresh_from_db()
     assert invitation.first_opened_at is not None
     assert client.get(response["Location"]).status_code == 200

@@ -74,7 +74,7 @@ def test_link_with_tampered_digest_for_existing_id_is_identical_to_unknown_id(
     assert invitation.partner.name not in forged.content.decode()
     invitation.refresh_from_db()
     assert invitation.first_opened_at is None
-    assert "_invitation_token" not in client.session
+    assert "_invitation_link" not in client.session
 
 
 def test_link_with_tampered_digest_of_revoked_invitation_is_404_not_410(client):

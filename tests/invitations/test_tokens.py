@@ -219,3 +219,18 @@ def test_accept_url_with_tampered_token_answers_404(client, invitation):
     assert response.status_code == 404
     invitation.refresh_from_db()
     assert invitation.first_opened_at is None
+
+
+@pytest.mark.django_db
+def test_session_proof_is_not_the_link_and_stops_matching_after_renewal():
+    # R7: what the session stores cannot be turned back into a working link.
+    from invitations.services import invitation_renew_link
+
+    invitation = factories.InvitationFactory()
+    token = tokens.make_token(invitation)
+    proof = tokens.session_proof(token)
+    assert token not in str(proof)
+    assert tokens.check_session_proof(invitation, proof)
+    invitation_renew_link(invitation_id=invitation.pk, actor=invitation.created_by)
+    invitation.refresh_from_db()
+    assert not tokens.check_session_proof(invitation, proof)
