@@ -5,6 +5,7 @@ its RelationshipEvent; mail goes out only after commit.
 """
 
 import logging
+import re
 from datetime import timedelta
 from functools import partial
 
@@ -103,6 +104,11 @@ def _ensure_pending(invitation: Invitation, now) -> None:
         )
 
 
+def contains_exact_link(text: str, link: str) -> bool:
+    """True when the link stands whole in the text, not as the start of a longer URL."""
+    return re.search(re.escape(link) + r"""(?=$|[\s<>"'()\[\],.;:!?])""", text) is not None
+
+
 @transaction.atomic
 def invitation_save_draft(
     *, invitation_id: int, subject: str, body: str, link: str
@@ -110,7 +116,7 @@ def invitation_save_draft(
     """R5: keep the partner's edit; the body must still carry the exact link."""
     invitation = _locked(invitation_id)
     _ensure_pending(invitation, timezone.now())
-    if link not in body:
+    if not contains_exact_link(body, link):
         raise DomainError(
             "link_missing", _("Keep the link: it connects the customer to your account.")
         )

@@ -504,3 +504,15 @@ def test_draft_of_other_partner_is_404(client, invitation):
     stranger = factories.partner_user(role=Role.GLOBAL_ADMIN)
     client.force_login(stranger)
     assert client.get(draft_url(invitation)).status_code == 404
+
+
+def test_save_draft_with_link_as_start_of_longer_url_is_refused(db):
+    # R5: "the exact link" — a link with extra characters glued on would not work.
+    from invitations.services import contains_exact_link
+
+    link = "http://127.0.0.1:8000/invitations/accept/1-abc/"
+    assert contains_exact_link(f"Open {link} now", link)
+    assert contains_exact_link(f"Open {link}.", link)
+    assert contains_exact_link(link, link)
+    assert not contains_exact_link(f"Open {link}extra now", link)
+    assert not contains_exact_link("Open http://127.0.0.1:8000/ now", link)

@@ -63,3 +63,10 @@ def test_sign_in_page_has_labelled_fields(client):
     html = client.get(reverse("login")).content.decode()
     assert '<label for="id_email">Email address</label>' in html
     assert '<label for="id_password">Password</label>' in html
+
+
+def test_sign_in_post_without_any_field_shows_errors(client):
+    # R20: an empty POST is a failed sign-in with messages, not a fresh form.
+    response = client.post(reverse("login"), {})
+    assert response.status_code == 400
+    assert "Enter your email address." in response.content.decode()
