@@ -143,7 +143,7 @@ def relationship_grant(
 
 def _locked_relationship(relationship_id: int) -> ResellerRelationship:
     return (
-        ResellerRelationship.objects.select_for_update()
+        ResellerRelationship.objects.select_for_update(of=("self",))
         .select_related("partner", "customer")
         .get(pk=relationship_id)
     )
@@ -292,7 +292,7 @@ def service_request_update(
 ) -> ServiceRequest:
     """Support staff move a service request along and leave a note for the partner."""
     request = (
-        ServiceRequest.objects.select_for_update()
+        ServiceRequest.objects.select_for_update(of=("self",))
         .select_related("partner", "customer")
         .get(pk=service_request_id)
     )

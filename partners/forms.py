@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
@@ -7,8 +8,12 @@ from partners.backends import sign_in_locked_out
 
 LOCKED_OUT = _(
     "Too many failed sign-in attempts for this account. "
-    "Wait 15 minutes, then try again."
+    "Wait %(minutes)s minutes, then try again."
 )
+
+
+def lockout_minutes() -> int:
+    return max(1, round(settings.LOGIN_LOCKOUT_SECONDS / 60))
 
 
 class SignInForm(forms.Form):
@@ -49,7 +54,9 @@ class SignInForm(forms.Form):
         # first gives the clear message instead of "incorrect".
         if sign_in_locked_out(email):
             raise forms.ValidationError(
-                self.error_messages["locked_out"], code="locked_out"
+                self.error_messages["locked_out"],
+                code="locked_out",
+                params={"minutes": lockout_minutes()},
             )
         self.user_cache = authenticate(self.request, email=email, password=password)
         if self.user_cache is None:
@@ -78,6 +85,8 @@ class StaffSignInForm(AdminAuthenticationForm):
         username = self.cleaned_data.get("username")
         if username and sign_in_locked_out(username):
             raise forms.ValidationError(
-                self.error_messages["locked_out"], code="locked_out"
+                self.error_messages["locked_out"],
+                code="locked_out",
+                params={"minutes": lockout_minutes()},
             )
         return super().clean()

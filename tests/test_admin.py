@@ -103,7 +103,7 @@ def test_every_portal_model_is_registered():
             assert model in admin.site._registry, model
 
 
-# --- Relationship events are append-only, for everyone -------------------------------------
+# --- Relationship events are append-only, for everyone --------------------------------
 
 
 def test_events_cannot_be_added_changed_or_deleted_even_by_a_superuser(client, root):
@@ -117,9 +117,16 @@ def test_events_cannot_be_added_changed_or_deleted_even_by_a_superuser(client, r
     change = client.get(url(RelationshipEvent, "change", event.pk))
     assert change.status_code == 200  # a read-only page
     assert 'name="_save"' not in change.content.decode()
-    assert client.post(url(RelationshipEvent, "change", event.pk), {}).status_code == 403
+    assert (
+        client.post(url(RelationshipEvent, "change", event.pk), {}).status_code == 403
+    )
     assert client.get(url(RelationshipEvent, "delete", event.pk)).status_code == 403
-    assert client.post(url(RelationshipEvent, "delete", event.pk), {"post": "yes"}).status_code == 403
+    assert (
+        client.post(
+            url(RelationshipEvent, "delete", event.pk), {"post": "yes"}
+        ).status_code
+        == 403
+    )
     response = post_action(client, RelationshipEvent, "delete_selected", [event])
     assert RelationshipEvent.objects.filter(pk=event.pk).exists()
     assert "delete_selected" not in (
@@ -137,13 +144,15 @@ def test_relationship_page_shows_its_events_read_only(client, root):
         actor=actor,
         kind=Kind.DAP_GRANTED,
     )
-    html = client.get(url(ResellerRelationship, "change", relationship.pk)).content.decode()
+    html = client.get(
+        url(ResellerRelationship, "change", relationship.pk)
+    ).content.decode()
     assert "Admin privileges granted" in html
     assert "ava@contoso.example" in html
     assert 'name="_save"' not in html  # changed only through actions
 
 
-# --- Invitations ---------------------------------------------------------------------------
+# --- Invitations ----------------------------------------------------------------------
 
 
 def test_invitation_pages_never_show_or_export_the_link_nonce(client, root):
@@ -181,7 +190,9 @@ def test_invitation_list_links_to_partner_customer_and_relationship(client, root
         (Cloud.USGOV, CUTOVER - timedelta(days=1), "office"),
     ],
 )
-def test_experience_filter_follows_the_dispatch_table(client, root, cloud, sent_at, experience):
+def test_experience_filter_follows_the_dispatch_table(
+    client, root, cloud, sent_at, experience
+):
     # R8: the filter is computed from the same table as the dispatcher.
     invitation = factories.InvitationFactory(
         partner=factories.PartnerFactory(cloud=cloud), sent_at=sent_at
@@ -265,16 +276,22 @@ def test_invitation_export_has_one_row_per_selected_invitation(client, root):
     assert row["relationship_id"] == str(relationship.pk)
 
 
-# --- Relationships ---------------------------------------------------------------------------
+# --- Relationships --------------------------------------------------------------------
 
 
-def test_end_action_asks_for_confirmation_and_lists_blocking_subscriptions(client, root):
+def test_end_action_asks_for_confirmation_and_lists_blocking_subscriptions(
+    client, root
+):
     blocked = factories.RelationshipFactory()
     factories.SubscriptionFactory(
-        customer=blocked.customer, provisioned_by=blocked.partner, offer_name="Office 365 E3"
+        customer=blocked.customer,
+        provisioned_by=blocked.partner,
+        offer_name="Office 365 E3",
     )
     free = factories.RelationshipFactory()
-    response = post_action(client, ResellerRelationship, "end_relationships", [blocked, free])
+    response = post_action(
+        client, ResellerRelationship, "end_relationships", [blocked, free]
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert "Office 365 E3" in html
@@ -283,10 +300,14 @@ def test_end_action_asks_for_confirmation_and_lists_blocking_subscriptions(clien
     assert ResellerRelationship.objects.filter(status="active").count() == 2
 
 
-def test_end_action_ends_through_the_service_and_refuses_with_subscriptions(client, root):
+def test_end_action_ends_through_the_service_and_refuses_with_subscriptions(
+    client, root
+):
     blocked = factories.RelationshipFactory()
     factories.SubscriptionFactory(
-        customer=blocked.customer, provisioned_by=blocked.partner, offer_name="Office 365 E3"
+        customer=blocked.customer,
+        provisioned_by=blocked.partner,
+        offer_name="Office 365 E3",
     )
     free = factories.RelationshipFactory()
     response = client.post(
@@ -314,7 +335,7 @@ def test_end_action_ends_through_the_service_and_refuses_with_subscriptions(clie
 
 def test_relationship_export_lists_the_selected_rows(client, root):
     relationship = factories.RelationshipFactory(
-        partner__name="=HYPERLINK(\"http://evil\")", customer__name="Adatum"
+        partner__name='=HYPERLINK("http://evil")', customer__name="Adatum"
     )
     response = post_action(client, ResellerRelationship, "export_csv", [relationship])
     [row] = csv_rows(response)
@@ -329,7 +350,7 @@ def test_relationship_cannot_be_added_in_the_admin(client, root):
     assert client.get(url(ResellerRelationship, "add")).status_code == 403
 
 
-# --- Service requests ---------------------------------------------------------------------------
+# --- Service requests -----------------------------------------------------------------
 
 
 @pytest.fixture
@@ -340,7 +361,9 @@ def service_request(partner):
     )
 
 
-def test_saving_a_service_request_goes_through_the_service(client, root, service_request):
+def test_saving_a_service_request_goes_through_the_service(
+    client, root, service_request
+):
     response = client.post(
         url(ServiceRequest, "change", service_request.pk),
         {
@@ -349,9 +372,9 @@ def test_saving_a_service_request_goes_through_the_service(client, root, service
             "assign_to_me": "on",
         },
     )
-    assert response.status_code == 302, response.context and response.context[
-        "adminform"
-    ].form.errors
+    assert response.status_code == 302, (
+        response.context and response.context["adminform"].form.errors
+    )
     service_request.refresh_from_db()
     assert service_request.status == "resolved"
     assert service_request.staff_note == "Quota raised to 100 GB."
@@ -362,14 +385,18 @@ def test_saving_a_service_request_goes_through_the_service(client, root, service
     assert event.details["note"] is True
 
 
-def test_saving_a_service_request_unchanged_writes_no_event(client, root, service_request):
+def test_saving_a_service_request_unchanged_writes_no_event(
+    client, root, service_request
+):
     service_request.handled_by = root
     service_request.save()
     client.post(
         url(ServiceRequest, "change", service_request.pk),
         {"status": "new", "staff_note": ""},
     )
-    assert not RelationshipEvent.objects.filter(kind=Kind.SERVICE_REQUEST_UPDATED).exists()
+    assert not RelationshipEvent.objects.filter(
+        kind=Kind.SERVICE_REQUEST_UPDATED
+    ).exists()
 
 
 def test_service_request_fields_other_than_status_and_note_are_read_only(
@@ -377,7 +404,12 @@ def test_service_request_fields_other_than_status_and_note_are_read_only(
 ):
     client.post(
         url(ServiceRequest, "change", service_request.pk),
-        {"status": "in_progress", "staff_note": "", "title": "Changed", "severity": "low"},
+        {
+            "status": "in_progress",
+            "staff_note": "",
+            "title": "Changed",
+            "severity": "low",
+        },
     )
     service_request.refresh_from_db()
     assert service_request.title == "Mailbox full"
@@ -385,7 +417,9 @@ def test_service_request_fields_other_than_status_and_note_are_read_only(
     assert service_request.status == "in_progress"
 
 
-def test_service_request_actions_write_events_naming_the_engineer(client, root, service_request):
+def test_service_request_actions_write_events_naming_the_engineer(
+    client, root, service_request
+):
     post_action(client, ServiceRequest, "assign_to_me", [service_request])
     post_action(client, ServiceRequest, "mark_in_progress", [service_request])
     response = post_action(client, ServiceRequest, "mark_resolved", [service_request])
@@ -418,7 +452,7 @@ def test_service_requests_are_opened_by_partners_not_in_the_admin(client, root):
     assert client.get(url(ServiceRequest, "add")).status_code == 403
 
 
-# --- Notifications ---------------------------------------------------------------------------
+# --- Notifications --------------------------------------------------------------------
 
 
 def test_retry_email_action_sends_and_records(client, root):
@@ -434,7 +468,7 @@ def test_retry_email_action_sends_and_records(client, root):
     assert "1 email sent." in message_texts(response)
 
 
-# --- Deletion ------------------------------------------------------------------------------
+# --- Deletion -------------------------------------------------------------------------
 
 
 def test_superusers_keep_bulk_delete_staff_do_not(client, root, rf):
@@ -451,7 +485,7 @@ def test_superusers_keep_bulk_delete_staff_do_not(client, root, rf):
     assert not model_admin.has_delete_permission(request)
 
 
-# --- CSV helpers ---------------------------------------------------------------------------
+# --- CSV helpers ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -106,6 +106,4 @@ def test_changelist_query_count_does_not_grow_with_rows(client, model):
     _fill(model, 200)
     many = _changelist_queries(client, url)
 
-    assert len(few) == len(many), "\n".join(
-        ["5 rows:", *few, "", "200 rows:", *many]
-    )
+    assert len(few) == len(many), "\n".join(["5 rows:", *few, "", "200 rows:", *many])

@@ -180,9 +180,19 @@ def test_lockout_ends_after_the_window(client, staff):
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         for _ in range(settings.LOGIN_FAILURE_LIMIT):
             portal_sign_in(client, "support@portal.example", WRONG)
-        assert portal_sign_in(client, "support@portal.example", factories.PASSWORD).status_code == 400
+        assert (
+            portal_sign_in(
+                client, "support@portal.example", factories.PASSWORD
+            ).status_code
+            == 400
+        )
         traveller.shift(timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS + 1))
-        assert portal_sign_in(client, "support@portal.example", factories.PASSWORD).status_code == 302
+        assert (
+            portal_sign_in(
+                client, "support@portal.example", factories.PASSWORD
+            ).status_code
+            == 302
+        )
 
 
 def test_unknown_addresses_are_throttled_too(client):
@@ -309,10 +319,14 @@ def caplog_all(caplog):
 
 def test_opening_links_logs_no_token(client, caplog_all, partner):
     good = factories.InvitationFactory(partner=partner)
-    revoked = factories.InvitationFactory(partner=partner, status=Invitation.Status.REVOKED)
+    revoked = factories.InvitationFactory(
+        partner=partner, status=Invitation.Status.REVOKED
+    )
     now = timezone.now()
     expired = factories.InvitationFactory(
-        partner=partner, sent_at=now - timedelta(days=100), expires_at=now - timedelta(days=1)
+        partner=partner,
+        sent_at=now - timedelta(days=100),
+        expires_at=now - timedelta(days=1),
     )
     secrets = [tokens.make_token(i) for i in (good, revoked, expired)]
     forged = secrets[0][:-4] + "0000"
@@ -323,7 +337,9 @@ def test_opening_links_logs_no_token(client, caplog_all, partner):
     assert_absent(caplog_all, *secrets, forged)
 
 
-def test_a_crash_while_opening_a_link_logs_no_token(client, caplog_all, partner, monkeypatch):
+def test_a_crash_while_opening_a_link_logs_no_token(
+    client, caplog_all, partner, monkeypatch
+):
     invitation = factories.InvitationFactory(partner=partner)
     token = tokens.make_token(invitation)
 
@@ -343,11 +359,19 @@ def test_accepting_logs_no_token_or_password(client, caplog_all, partner):
     token = tokens.make_token(invitation)
     customer = factories.CustomerFactory()
     factories.customer_admin(customer, email="admin@tailspin.example")
-    page = client.get(reverse("invitations:accept", kwargs={"token": token}))["Location"]
-    client.post(page, {"action": "signin", "email": "admin@tailspin.example", "password": WRONG})
+    page = client.get(reverse("invitations:accept", kwargs={"token": token}))[
+        "Location"
+    ]
+    client.post(
+        page, {"action": "signin", "email": "admin@tailspin.example", "password": WRONG}
+    )
     client.post(
         page,
-        {"action": "signin", "email": "admin@tailspin.example", "password": factories.PASSWORD},
+        {
+            "action": "signin",
+            "email": "admin@tailspin.example",
+            "password": factories.PASSWORD,
+        },
     )
     client.post(page, {"action": "accept"})
     invitation.refresh_from_db()
@@ -406,7 +430,8 @@ def test_check_deploy_is_clean_with_production_settings():
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DJANGO_SECRET_KEY": "x" * 20 + "-Production-like-secret-key-for-the-check-0123456789",
+        "DJANGO_SECRET_KEY": "x" * 20
+        + "-Production-like-secret-key-for-the-check-0123456789",
         "DJANGO_ALLOWED_HOSTS": "portal.example",
     }
     result = subprocess.run(
@@ -431,17 +456,17 @@ def test_admin_works_under_the_csp_in_a_browser(page, transactional_db):
     problems = []
     page.on(
         "console",
-        lambda m: problems.append(f"{m.text} {m.location.get('url')}")
-        if m.type == "error" or "Content Security Policy" in m.text
-        else None,
+        lambda m: (
+            problems.append(f"{m.text} {m.location.get('url')}")
+            if m.type == "error" or "Content Security Policy" in m.text
+            else None
+        ),
     )
     page.on("pageerror", lambda e: problems.append(str(e)))
     # Earlier transactional tests flushed the content types this cache remembers
     # (the admin's history rows point at them).
     ContentType.objects.clear_cache()
-    factories.UserFactory(
-        email="root@portal.example", is_staff=True, is_superuser=True
-    )
+    factories.UserFactory(email="root@portal.example", is_staff=True, is_superuser=True)
     partner = factories.PartnerFactory(name="Contoso Cloud Partners")
     pending = factories.InvitationFactory(partner=partner)
     factories.CustomerFactory(name="Adatum")

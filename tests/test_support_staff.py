@@ -72,7 +72,9 @@ def contoso_requests(partner):
     ]
     factories.InvitationFactory(partner=partner, status=Invitation.Status.REVOKED)
     factories.InvitationFactory(
-        partner=partner, sent_at=now - timedelta(days=100), expires_at=now - timedelta(days=1)
+        partner=partner,
+        sent_at=now - timedelta(days=100),
+        expires_at=now - timedelta(days=1),
     )
     factories.InvitationFactory(partner=factories.PartnerFactory(name="Fabrikam"))
     return pending
@@ -112,7 +114,9 @@ def test_support_revokes_a_request_and_the_event_names_them(
     assert response.status_code == 302
     invitation.refresh_from_db()
     assert invitation.status == Invitation.Status.REVOKED
-    event = RelationshipEvent.objects.get(invitation_id=invitation.pk, kind=Kind.REVOKED)
+    event = RelationshipEvent.objects.get(
+        invitation_id=invitation.pk, kind=Kind.REVOKED
+    )
     assert event.actor == support
     # The partner's link now answers "revoked".
     from invitations.tokens import make_token
@@ -187,7 +191,9 @@ def test_support_ends_a_relationship_through_the_service(client, support):
     assert RelationshipEvent.objects.get(kind=Kind.ENDED).actor == support
 
 
-@pytest.mark.parametrize("path", ["/admin/auth/user/", "/admin/auth/group/", "/admin/auth/"])
+@pytest.mark.parametrize(
+    "path", ["/admin/auth/user/", "/admin/auth/group/", "/admin/auth/"]
+)
 def test_support_cannot_see_users_or_groups(client, support, path):
     assert client.get(path).status_code in (403, 404)
 

@@ -27,7 +27,10 @@ def database_down(django_db_blocker, monkeypatch):
     settings_dict = {**real.settings_dict}
     if real.vendor == "postgresql":
         settings_dict.update(HOST="127.0.0.1", PORT=str(_free_port()))
-        settings_dict["OPTIONS"] = {**settings_dict.get("OPTIONS", {}), "connect_timeout": 2}
+        settings_dict["OPTIONS"] = {
+            **settings_dict.get("OPTIONS", {}),
+            "connect_timeout": 2,
+        }
     else:
         settings_dict["NAME"] = "/nonexistent-directory/portal.sqlite3"
     dead = type(real)(settings_dict, alias="default")
