@@ -26,6 +26,9 @@ ORDERINGS = {
 }
 
 
+RECENT_EVENTS = 5
+
+
 @dataclass
 class CustomerCard:
     """What one partner may see of one customer (R11)."""
@@ -36,6 +39,7 @@ class CustomerCard:
     licenses: list = field(default_factory=list)
     contacts: list = field(default_factory=list)
     service_requests: list = field(default_factory=list)
+    recent_events: list = field(default_factory=list)
     show_directory: bool = False
 
     @property
@@ -60,6 +64,13 @@ def _card_prefetches(partner: Partner) -> list:
             queryset=SupportContact.objects.select_related("user").order_by(
                 "-is_primary", "user__email"
             ),
+        ),
+        Prefetch(
+            "events",
+            queryset=RelationshipEvent.objects.select_related("actor").order_by(
+                "-created_at", "-id"
+            ),
+            to_attr="timeline",
         ),
         Prefetch(
             "customer__service_requests",
@@ -87,6 +98,7 @@ def card_build(
         licenses=list(customer.licenses.all()) if show_directory else [],
         contacts=list(relationship.support_contacts.all()),
         service_requests=list(getattr(customer, "partner_service_requests", [])),
+        recent_events=list(getattr(relationship, "timeline", []))[:RECENT_EVENTS],
         show_directory=show_directory,
     )
 

@@ -25,8 +25,8 @@ pytestmark = pytest.mark.django_db
 
 LIST_URL = reverse("customers:list")
 # The Customers page of 5 or 500 customers, every card fully rendered (R11, issue 4).
-# 13 today: session, user, notices, membership, roles, partner, count, relationships
-# and five prefetches.
+# 14 today: session, user, notices, membership, roles, partner, count, relationships
+# and six prefetches (subscriptions, users, licenses, contacts, events, requests).
 MAX_LIST_QUERIES = 14
 
 
@@ -535,3 +535,26 @@ def test_detail_queries_do_not_grow_with_card_rows(
     with django_assert_max_num_queries(MAX_LIST_QUERIES):
         response = client.get(reverse("customers:detail", args=[customer.pk]))
     assert response.status_code == 200
+
+
+def test_card_shows_recent_history_with_link_to_full_timeline(
+    client, viewer, partner, admin_agent
+):
+    # Issue 5: the customer card shows the timeline (latest events, then the page).
+    from customers.services import dap_remove
+
+    customer = factories.CustomerFactory(name="Fourth Coffee")
+    relationship = related(partner, customer)
+    factories.RelationshipEventFactory(
+        partner=partner,
+        customer=customer,
+        relationship=relationship,
+        kind="accepted",
+        actor=admin_agent,
+    )
+    dap_remove(relationship_id=relationship.pk, actor=admin_agent)
+    card = card_html(client.get(LIST_URL).content.decode(), customer)
+    assert ">Recent history</h3>" in card
+    assert "Admin privileges removed" in card
+    assert "Accepted" in card
+    assert reverse("customers:detail", args=[customer.pk]) in card
