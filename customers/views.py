@@ -28,6 +28,38 @@ def _card(request, relationship):
     )
 
 
+def _end_relationship_page(
+    request, relationship, *, side, other_name, retry, done, template
+):
+    """R14 from either side: a confirmation page, then the one service; a refusal
+    (active subscriptions) comes back to the page with the message."""
+    form = EndRelationshipForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.relationship_end(
+                relationship_id=relationship.pk,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                side=side,
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc))
+            return retry
+        messages.success(
+            request,
+            _("Your relationship with %(name)s has ended.") % {"name": other_name},
+        )
+        return redirect(done)
+    blocking = services.active_subscriptions_blocking_end(
+        partner=relationship.partner, customer=relationship.customer
+    )
+    return render(
+        request,
+        template,
+        {"form": form, "relationship": relationship, "blocking": blocking},
+    )
+
+
 @partner_required(Action.VIEW_CUSTOMERS)
 def customer_list(request):
     """R11: the partner's customers, searchable, sortable, 25 a page."""
@@ -149,31 +181,14 @@ def relationship_end(request, customer_id):
     relationship = selectors.customer_relationship_get(
         partner=request.partner, customer_id=customer_id
     )
-    form = EndRelationshipForm(_posted(request))
-    blocking = services.active_subscriptions_blocking_end(
-        partner=relationship.partner, customer=relationship.customer
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.relationship_end(
-                relationship_id=relationship.pk,
-                actor=request.user,
-                reason=form.cleaned_data["reason"],
-                side="partner",
-            )
-        except DomainError as exc:
-            messages.error(request, str(exc))
-            return redirect("customers:end", customer_id=customer_id)
-        messages.success(
-            request,
-            _("Your relationship with %(customer)s has ended.")
-            % {"customer": relationship.customer.name},
-        )
-        return redirect("customers:list")
-    return render(
+    return _end_relationship_page(
         request,
-        "customers/relationship_end.html",
-        {"form": form, "relationship": relationship, "blocking": blocking},
+        relationship,
+        side="partner",
+        other_name=relationship.customer.name,
+        retry=redirect("customers:end", customer_id=customer_id),
+        done="customers:list",
+        template="customers/relationship_end.html",
     )
 
 
@@ -223,29 +238,12 @@ def customer_relationship_end(request, relationship_id):
     relationship = selectors.customer_relationship_for_admin(
         customer=request.customer, relationship_id=relationship_id
     )
-    blocking = services.active_subscriptions_blocking_end(
-        partner=relationship.partner, customer=relationship.customer
-    )
-    form = EndRelationshipForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.relationship_end(
-                relationship_id=relationship.pk,
-                actor=request.user,
-                reason=form.cleaned_data["reason"],
-                side="customer",
-            )
-        except DomainError as exc:
-            messages.error(request, str(exc))
-            return redirect("customers:customer_end", relationship_id=relationship.pk)
-        messages.success(
-            request,
-            _("Your relationship with %(partner)s has ended.")
-            % {"partner": relationship.partner.name},
-        )
-        return redirect("customers:partners")
-    return render(
+    return _end_relationship_page(
         request,
-        "customers/customer_relationship_end.html",
-        {"form": form, "relationship": relationship, "blocking": blocking},
+        relationship,
+        side="customer",
+        other_name=relationship.partner.name,
+        retry=redirect("customers:customer_end", relationship_id=relationship.pk),
+        done="customers:partners",
+        template="customers/customer_relationship_end.html",
     )

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from partners.models import Role
+from partners.models import PartnerMembership, Role
 
 R = Role
 EVERY_ROLE = frozenset(Role.values)
@@ -38,10 +38,24 @@ ROLES_FOR_ACTION: dict[str, frozenset[str]] = {
 
 
 def membership_of(user):
-    """The user's partner membership with roles loaded, or None."""
+    """The user's partner membership with its partner and roles loaded, or None.
+
+    Every partner page needs all three: one query with the partner joined plus one
+    for the roles, once per request. The result goes where Django caches
+    ``user.partner_membership``, so later reads of that attribute are free too.
+    """
     if not user.is_authenticated:
         return None
-    return getattr(user, "partner_membership", None)
+    related = PartnerMembership._meta.get_field("user").remote_field
+    if not related.is_cached(user):
+        related.set_cached_value(
+            user,
+            PartnerMembership.objects.select_related("partner")
+            .prefetch_related("roles")
+            .filter(user=user)
+            .first(),
+        )
+    return related.get_cached_value(user)
 
 
 def can(membership, action: str) -> bool:
