@@ -1,5 +1,8 @@
 class DomainError(Exception):
-    """A business rule refused a change. ``code`` is stable; ``message`` is for people."""
+    """A business rule refused a change.
+
+    ``code`` is stable (for code and tests); ``message`` is for people.
+    """
 
     def __init__(self, code: str, message, **params):
         super().__init__(str(message))

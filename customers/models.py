@@ -248,12 +248,14 @@ class RelationshipEvent(models.Model):
         DAP_GRANTED = "dap_granted", _("Admin privileges granted")
         DAP_REMOVED = "dap_removed", _("Admin privileges removed")
         DAP_RESTORED = "dap_restored", _("Admin privileges restored")
-        SUPPORT_CONTACTS_CHANGED = "support_contacts_changed", _(
-            "Support contacts changed"
+        SUPPORT_CONTACTS_CHANGED = (
+            "support_contacts_changed",
+            _("Support contacts changed"),
         )
         SERVICE_REQUEST_OPENED = "service_request_opened", _("Service request opened")
-        SERVICE_REQUEST_UPDATED = "service_request_updated", _(
-            "Service request updated"
+        SERVICE_REQUEST_UPDATED = (
+            "service_request_updated",
+            _("Service request updated"),
         )
         ENDED = "ended", _("Relationship ended")
         REACTIVATED = "reactivated", _("Relationship reactivated")

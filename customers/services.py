@@ -238,7 +238,9 @@ def support_contacts_set(
         )
     relationship.support_contacts.all().delete()
     SupportContact.objects.bulk_create(
-        SupportContact(relationship=relationship, user_id=uid, is_primary=uid == primary_id)
+        SupportContact(
+            relationship=relationship, user_id=uid, is_primary=uid == primary_id
+        )
         for uid in sorted(ids)
     )
     event_record(

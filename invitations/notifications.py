@@ -64,7 +64,10 @@ def notification_email_send(*, notice: Notification, language: str = "en") -> bo
     except Exception as exc:  # any backend failure: log, record, keep the acceptance
         logger.exception(
             "notification email failed",
-            extra={"event": "notification_email_failed", "invitation_id": notice.invitation_id},
+            extra={
+                "event": "notification_email_failed",
+                "invitation_id": notice.invitation_id,
+            },
         )
         Notification.objects.filter(pk=notice.pk).update(
             email_error=f"{exc.__class__.__name__}: {exc}"[:300]

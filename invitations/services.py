@@ -26,7 +26,9 @@ logger = logging.getLogger(__name__)
 Kind = Invitation.Status
 
 
-def draft_render(*, partner: Partner, include_dap: bool, language: str) -> tuple[str, str]:
+def draft_render(
+    *, partner: Partner, include_dap: bool, language: str
+) -> tuple[str, str]:
     """The default subject and body, in the email's language, with the placeholder."""
     context = {
         "partner": partner,
@@ -106,7 +108,9 @@ def _ensure_pending(invitation: Invitation, now) -> None:
 
 def contains_exact_link(text: str, link: str) -> bool:
     """True when the link stands whole in the text, not as the start of a longer URL."""
-    return re.search(re.escape(link) + r"""(?=$|[\s<>"'()\[\],.;:!?])""", text) is not None
+    return (
+        re.search(re.escape(link) + r"""(?=$|[\s<>"'()\[\],.;:!?])""", text) is not None
+    )
 
 
 @transaction.atomic
@@ -118,7 +122,8 @@ def invitation_save_draft(
     _ensure_pending(invitation, timezone.now())
     if not contains_exact_link(body, link):
         raise DomainError(
-            "link_missing", _("Keep the link: it connects the customer to your account.")
+            "link_missing",
+            _("Keep the link: it connects the customer to your account."),
         )
     # R7: wherever the partner put the link, the database keeps only the placeholder.
     invitation.subject = subject.strip().replace(link, LINK_PLACEHOLDER)
@@ -182,9 +187,9 @@ def invitation_mark_opened(*, invitation: Invitation) -> None:
     """Record the first time the link was opened; later opens change nothing."""
     if invitation.first_opened_at is None:
         now = timezone.now()
-        Invitation.objects.filter(pk=invitation.pk, first_opened_at__isnull=True).update(
-            first_opened_at=now
-        )
+        Invitation.objects.filter(
+            pk=invitation.pk, first_opened_at__isnull=True
+        ).update(first_opened_at=now)
         invitation.first_opened_at = now
 
 
@@ -261,7 +266,13 @@ def invitation_accept(*, invitation_id: int, admin_user) -> ResellerRelationship
     invitation.customer = customer
     invitation.relationship = relationship
     invitation.save(
-        update_fields=["status", "responded_by", "responded_at", "customer", "relationship"]
+        update_fields=[
+            "status",
+            "responded_by",
+            "responded_at",
+            "customer",
+            "relationship",
+        ]
     )
     transaction.on_commit(
         partial(notify_partner, invitation_id=invitation.pk, kind="invitation_accepted")
@@ -286,7 +297,9 @@ def invitation_decline(*, invitation_id: int, admin_user) -> Invitation:
     invitation.responded_by = admin_user
     invitation.responded_at = timezone.now()
     invitation.customer = membership.customer
-    invitation.save(update_fields=["status", "responded_by", "responded_at", "customer"])
+    invitation.save(
+        update_fields=["status", "responded_by", "responded_at", "customer"]
+    )
     event_record(
         kind="declined",
         partner=invitation.partner,

@@ -7,7 +7,9 @@ app_name = "invitations"
 urlpatterns = [
     path("invitations/", views.invitation_list, name="list"),
     path("invitations/new/", views.invitation_new, name="new"),
-    path("invitations/<int:invitation_id>/email/", views.invitation_email, name="email"),
+    path(
+        "invitations/<int:invitation_id>/email/", views.invitation_email, name="email"
+    ),
     path(
         "invitations/<int:invitation_id>/revoke/",
         views.invitation_revoke,
@@ -19,6 +21,13 @@ urlpatterns = [
         name="new_link",
     ),
     path("invitations/accept/<str:token>/", views.accept, name="accept"),
-    path("portals/office/<str:token>/", views.experience, {"slug": "office"}, name="office"),
-    path("portals/store/<str:token>/", views.experience, {"slug": "store"}, name="store"),
+    path(
+        "portals/office/<str:token>/",
+        views.experience,
+        {"slug": "office"},
+        name="office",
+    ),
+    path(
+        "portals/store/<str:token>/", views.experience, {"slug": "store"}, name="store"
+    ),
 ]

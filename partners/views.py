@@ -22,9 +22,7 @@ def safe_next(request, default="home"):
 @csrf_protect
 @never_cache
 def login_view(request):
-    form = SignInForm(
-        request, data=request.POST if request.method == "POST" else None
-    )
+    form = SignInForm(request, data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         auth_login(request, form.get_user())
         return redirect(safe_next(request))

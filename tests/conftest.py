@@ -88,7 +88,9 @@ def browser():
 
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(
-            executable_path=CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium"),
+            executable_path=CHROMIUM
+            if os.path.exists(CHROMIUM)
+            else shutil.which("chromium"),
             headless=True,
             args=CHROMIUM_ARGS,
         )

@@ -153,7 +153,9 @@ def test_plural_entries_have_both_french_forms(messages):
 
 def test_placeholders_are_kept_exactly(messages):
     for entry in messages:
-        expected = set(_PLACEHOLDER.findall(entry["msgid"] + entry.get("msgid_plural", "")))
+        expected = set(
+            _PLACEHOLDER.findall(entry["msgid"] + entry.get("msgid_plural", ""))
+        )
         for key, value in _msgstrs(entry).items():
             assert set(_PLACEHOLDER.findall(value)) == expected, (entry["msgid"], key)
 
@@ -183,7 +185,9 @@ def test_compiled_catalogue_matches_the_po(messages):
             want = entry["msgstr"]
         if got != want:
             stale.append(entry["msgid"])
-    assert stale == [], "the .mo is stale: run `manage.py compilemessages --ignore=.venv`"
+    assert stale == [], (
+        "the .mo is stale: run `manage.py compilemessages --ignore=.venv`"
+    )
 
 
 @pytest.mark.parametrize(("english", "french"), DESIGN_LABELS.items())
@@ -241,12 +245,16 @@ def test_partner_navigation_in_french(client, admin_agent):
 
 
 @pytest.mark.django_db
-def test_email_draft_page_gives_javascript_its_french_texts(client, partner, admin_agent):
-    """portal.js reads its texts from data attributes: no JavaScript catalogue needed."""
+def test_email_draft_page_gives_javascript_its_french_texts(
+    client, partner, admin_agent
+):
+    """portal.js reads its texts from data attributes: no JS catalogue needed."""
     invitation = InvitationFactory(partner=partner, created_by=admin_agent)
     client.force_login(admin_agent)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
-    html = client.get(reverse("invitations:email", args=[invitation.pk])).content.decode()
+    html = client.get(
+        reverse("invitations:email", args=[invitation.pk])
+    ).content.decode()
     assert 'data-copied="Copié"' in html
     assert "Copier dans le Presse-papiers" in html
     assert "Ouvrir dans la messagerie" in html

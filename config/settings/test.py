@@ -15,6 +15,4 @@ WHITENOISE_AUTOREFRESH = True
 ALLOWED_HOSTS = ["*"]
 
 # Parallel runs on one PostgreSQL server each need their own test database.
-DATABASES["default"]["TEST"] = {
-    "NAME": env("TEST_DATABASE_NAME", default=None)
-}
+DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}

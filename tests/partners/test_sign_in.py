@@ -21,10 +21,25 @@ def test_sign_in_by_email_is_case_insensitive(client):
 @pytest.mark.parametrize(
     ("email", "password", "language", "message"),
     [
-        ("ava@contoso.example", "wrong", "en", "The email address or password is incorrect."),
-        ("nobody@contoso.example", PASSWORD, "en", "The email address or password is incorrect."),
+        (
+            "ava@contoso.example",
+            "wrong",
+            "en",
+            "The email address or password is incorrect.",
+        ),
+        (
+            "nobody@contoso.example",
+            PASSWORD,
+            "en",
+            "The email address or password is incorrect.",
+        ),
         ("", "", "en", "Enter your email address."),
-        ("ava@contoso.example", "wrong", "fr", "L’adresse e-mail ou le mot de passe est incorrect."),
+        (
+            "ava@contoso.example",
+            "wrong",
+            "fr",
+            "L’adresse e-mail ou le mot de passe est incorrect.",
+        ),
         ("", "", "fr", "Saisissez votre adresse e-mail."),
     ],
 )

@@ -32,10 +32,20 @@ PARTNER_USERS = [
     ("ava.admin@contoso.example", "Ava", "Admin", "contoso", [Role.GLOBAL_ADMIN]),
     ("adam.agent@contoso.example", "Adam", "Agent", "contoso", [Role.ADMIN_AGENT]),
     ("sara.sales@contoso.example", "Sara", "Sales", "contoso", [Role.SALES_AGENT]),
-    ("hugo.helpdesk@contoso.example", "Hugo", "Helpdesk", "contoso",
-     [Role.HELPDESK_AGENT]),
-    ("bill.billing@contoso.example", "Bill", "Billing", "contoso",
-     [Role.BILLING_ADMIN]),
+    (
+        "hugo.helpdesk@contoso.example",
+        "Hugo",
+        "Helpdesk",
+        "contoso",
+        [Role.HELPDESK_AGENT],
+    ),
+    (
+        "bill.billing@contoso.example",
+        "Bill",
+        "Billing",
+        "contoso",
+        [Role.BILLING_ADMIN],
+    ),
     ("admin@fabrikam.example", "Frida", "Fabrikam", "fabrikam", [Role.ADMIN_AGENT]),
     ("admin@northwind.example", "Nora", "Northwind", "northwind", [Role.ADMIN_AGENT]),
 ]
@@ -52,7 +62,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--customers", type=int, default=0, help="Add N generated customers to Contoso."
+            "--customers",
+            type=int,
+            default=0,
+            help="Add N generated customers to Contoso.",
         )
         parser.add_argument(
             "--force", action="store_true", help="Allow seeding when DEBUG is off."
@@ -61,7 +74,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.DEBUG and not options["force"]:
             raise CommandError(
-                "Refusing to seed demo data with DEBUG off (demo passwords are public). "
+                "Refusing to seed demo data with DEBUG off "
+                "(demo passwords are public). "
                 "Use --force if you really mean it."
             )
         with transaction.atomic():
@@ -136,47 +150,94 @@ class Command(BaseCommand):
         if not adatum.subscriptions.exists():
             Subscription.objects.bulk_create(
                 [
-                    Subscription(customer=adatum, offer_name="Microsoft 365 E3",
-                                 quantity=50, provisioned_by=contoso),
-                    Subscription(customer=adatum, offer_name="Azure plan",
-                                 quantity=1, provisioned_by=contoso),
-                    Subscription(customer=adatum, offer_name="Exchange Online (Plan 1)",
-                                 quantity=10, provisioned_by=None),
-                    Subscription(customer=adatum, offer_name="Visio Plan 2",
-                                 quantity=5, provisioned_by=contoso,
-                                 status=Subscription.Status.CANCELLED),
+                    Subscription(
+                        customer=adatum,
+                        offer_name="Microsoft 365 E3",
+                        quantity=50,
+                        provisioned_by=contoso,
+                    ),
+                    Subscription(
+                        customer=adatum,
+                        offer_name="Azure plan",
+                        quantity=1,
+                        provisioned_by=contoso,
+                    ),
+                    Subscription(
+                        customer=adatum,
+                        offer_name="Exchange Online (Plan 1)",
+                        quantity=10,
+                        provisioned_by=None,
+                    ),
+                    Subscription(
+                        customer=adatum,
+                        offer_name="Visio Plan 2",
+                        quantity=5,
+                        provisioned_by=contoso,
+                        status=Subscription.Status.CANCELLED,
+                    ),
                 ]
             )
             DirectoryUser.objects.bulk_create(
-                DirectoryUser(customer=adatum, display_name=name,
-                              email=f"{name.split()[0].lower()}@adatum.example")
-                for name in ["Alex Wilber", "Megan Bowen", "Nestor Wilke",
-                             "Lidia Holloway", "Joni Sherman"]
+                DirectoryUser(
+                    customer=adatum,
+                    display_name=name,
+                    email=f"{name.split()[0].lower()}@adatum.example",
+                )
+                for name in [
+                    "Alex Wilber",
+                    "Megan Bowen",
+                    "Nestor Wilke",
+                    "Lidia Holloway",
+                    "Joni Sherman",
+                ]
             )
             License.objects.bulk_create(
                 [
-                    License(customer=adatum, product="Microsoft 365 E3",
-                            assigned=42, total=50),
-                    License(customer=adatum, product="Exchange Online (Plan 1)",
-                            assigned=10, total=10),
+                    License(
+                        customer=adatum,
+                        product="Microsoft 365 E3",
+                        assigned=42,
+                        total=50,
+                    ),
+                    License(
+                        customer=adatum,
+                        product="Exchange Online (Plan 1)",
+                        assigned=10,
+                        total=10,
+                    ),
                 ]
             )
         if not litware.subscriptions.exists():
             Subscription.objects.bulk_create(
                 [
-                    Subscription(customer=litware, offer_name="Microsoft 365 Business Basic",
-                                 quantity=20, provisioned_by=contoso),
-                    Subscription(customer=litware, offer_name="Dynamics 365 Sales",
-                                 quantity=3, provisioned_by=None),
+                    Subscription(
+                        customer=litware,
+                        offer_name="Microsoft 365 Business Basic",
+                        quantity=20,
+                        provisioned_by=contoso,
+                    ),
+                    Subscription(
+                        customer=litware,
+                        offer_name="Dynamics 365 Sales",
+                        quantity=3,
+                        provisioned_by=None,
+                    ),
                 ]
             )
             DirectoryUser.objects.bulk_create(
-                DirectoryUser(customer=litware, display_name=name,
-                              email=f"{name.split()[0].lower()}@litware.example")
+                DirectoryUser(
+                    customer=litware,
+                    display_name=name,
+                    email=f"{name.split()[0].lower()}@litware.example",
+                )
                 for name in ["Lee Gu", "Diego Siciliani"]
             )
-            License.objects.create(customer=litware, product="Microsoft 365 Business Basic",
-                                   assigned=18, total=20)
+            License.objects.create(
+                customer=litware,
+                product="Microsoft 365 Business Basic",
+                assigned=18,
+                total=20,
+            )
         return customers
 
     def _relationships(self, partners, customers):
@@ -186,25 +247,37 @@ class Command(BaseCommand):
         if not ResellerRelationship.objects.filter(
             partner=contoso, customer=customers["adatum"]
         ).exists():
-            rel = relationship_grant(partner=contoso, customer=customers["adatum"],
-                                     dap=True, actor=actor_adatum)
+            rel = relationship_grant(
+                partner=contoso,
+                customer=customers["adatum"],
+                dap=True,
+                actor=actor_adatum,
+            )
             SupportContact.objects.create(
-                relationship=rel, user=self.users["adam.agent@contoso.example"],
+                relationship=rel,
+                user=self.users["adam.agent@contoso.example"],
                 is_primary=True,
             )
             SupportContact.objects.create(
                 relationship=rel, user=self.users["hugo.helpdesk@contoso.example"]
             )
             RelationshipEvent.objects.create(
-                kind=RelationshipEvent.Kind.SUPPORT_CONTACTS_CHANGED, partner=contoso,
-                customer=customers["adatum"], relationship=rel,
-                actor=self.users["ava.admin@contoso.example"], created_at=timezone.now(),
+                kind=RelationshipEvent.Kind.SUPPORT_CONTACTS_CHANGED,
+                partner=contoso,
+                customer=customers["adatum"],
+                relationship=rel,
+                actor=self.users["ava.admin@contoso.example"],
+                created_at=timezone.now(),
             )
         if not ResellerRelationship.objects.filter(
             partner=contoso, customer=customers["litware"]
         ).exists():
-            relationship_grant(partner=contoso, customer=customers["litware"],
-                               dap=False, actor=actor_litware)
+            relationship_grant(
+                partner=contoso,
+                customer=customers["litware"],
+                dap=False,
+                actor=actor_litware,
+            )
 
     def _invitations(self, partners, customers):
         contoso, fabrikam = partners["contoso"], partners["fabrikam"]
@@ -219,8 +292,11 @@ class Command(BaseCommand):
             if existing:
                 return existing
             invitation = invitation_create(
-                partner=partner, created_by=creator, include_dap=True,
-                recipient_email=key, email_language="en",
+                partner=partner,
+                created_by=creator,
+                include_dap=True,
+                recipient_email=key,
+                email_language="en",
             )
             if fields:
                 for name, value in fields.items():
@@ -230,28 +306,40 @@ class Command(BaseCommand):
 
         demo("admin@tailspin.example", contoso, sara)
         demo(
-            "legacy-2018@tailspin.example", contoso, ava,
+            "legacy-2018@tailspin.example",
+            contoso,
+            ava,
             sent_at=datetime(2018, 10, 15, 9, 0, tzinfo=UTC),
             expires_at=now + timedelta(days=90),
         )
-        demo("it@fabrikam-customer.example", fabrikam,
-             self.users["admin@fabrikam.example"])
         demo(
-            "expired@tailspin.example", contoso, sara,
-            sent_at=now - timedelta(days=120), expires_at=now - timedelta(days=30),
+            "it@fabrikam-customer.example",
+            fabrikam,
+            self.users["admin@fabrikam.example"],
+        )
+        demo(
+            "expired@tailspin.example",
+            contoso,
+            sara,
+            sent_at=now - timedelta(days=120),
+            expires_at=now - timedelta(days=30),
             status=Invitation.Status.EXPIRED,
         )
         demo(
-            "revoked@tailspin.example", contoso, ava,
-            status=Invitation.Status.REVOKED, revoked_at=now,
+            "revoked@tailspin.example",
+            contoso,
+            ava,
+            status=Invitation.Status.REVOKED,
+            revoked_at=now,
         )
 
     def _staff(self):
         group, _ = Group.objects.get_or_create(name=SUPPORT_GROUP)
         support = self._user("support@portal.example", "Sam", "Support", is_staff=True)
         support.groups.add(group)
-        self._user("root@portal.example", "Root", "Admin", is_staff=True,
-                   is_superuser=True)
+        self._user(
+            "root@portal.example", "Root", "Admin", is_staff=True, is_superuser=True
+        )
 
     def _print_summary(self):
         w = self.stdout.write
@@ -261,7 +349,11 @@ class Command(BaseCommand):
             ("ava.admin@contoso.example", "Contoso Cloud Partners", "Global admin"),
             ("adam.agent@contoso.example", "Contoso Cloud Partners", "Admin agent"),
             ("sara.sales@contoso.example", "Contoso Cloud Partners", "Sales agent"),
-            ("hugo.helpdesk@contoso.example", "Contoso Cloud Partners", "Helpdesk agent"),
+            (
+                "hugo.helpdesk@contoso.example",
+                "Contoso Cloud Partners",
+                "Helpdesk agent",
+            ),
             ("bill.billing@contoso.example", "Contoso Cloud Partners", "Billing admin"),
             ("admin@fabrikam.example", "Fabrikam Deutschland", "Admin agent"),
             ("admin@northwind.example", "Northwind Federal", "Admin agent"),
@@ -276,19 +368,32 @@ class Command(BaseCommand):
             w(f"  {email:<32} {org:<28} {role}")
         w("")
         w(self.style.SUCCESS("Pending demo invitation links"))
-        pending = Invitation.objects.filter(
-            status=Invitation.Status.PENDING, recipient_email__in=[
-                "admin@tailspin.example", "legacy-2018@tailspin.example",
-                "it@fabrikam-customer.example",
-            ],
-        ).select_related("partner").order_by("id")
+        pending = (
+            Invitation.objects.filter(
+                status=Invitation.Status.PENDING,
+                recipient_email__in=[
+                    "admin@tailspin.example",
+                    "legacy-2018@tailspin.example",
+                    "it@fabrikam-customer.example",
+                ],
+            )
+            .select_related("partner")
+            .order_by("id")
+        )
         for invitation in pending:
-            w(f"  {invitation.partner.name}, sent {invitation.sent_at:%Y-%m-%d}: "
-              f"{tokens.link_for(invitation)}")
+            w(
+                f"  {invitation.partner.name}, sent {invitation.sent_at:%Y-%m-%d}: "
+                f"{tokens.link_for(invitation)}"
+            )
         w("")
 
 
-OFFERS = ["Microsoft 365 E3", "Azure plan", "Exchange Online (Plan 1)", "Teams Essentials"]
+OFFERS = [
+    "Microsoft 365 E3",
+    "Azure plan",
+    "Exchange Online (Plan 1)",
+    "Teams Essentials",
+]
 
 
 def generate_customers(partner: Partner, count: int, batch: int = 1000) -> int:
@@ -300,30 +405,44 @@ def generate_customers(partner: Partner, count: int, batch: int = 1000) -> int:
         size = min(batch, count - made)
         with transaction.atomic():
             customers = Customer.objects.bulk_create(
-                Customer(name=f"Generated Customer {start + made + i:05d}",
-                         domain=f"gen-{start + made + i:05d}.example",
-                         country=partner.country, cloud=partner.cloud)
+                Customer(
+                    name=f"Generated Customer {start + made + i:05d}",
+                    domain=f"gen-{start + made + i:05d}.example",
+                    country=partner.country,
+                    cloud=partner.cloud,
+                )
                 for i in range(size)
             )
             ResellerRelationship.objects.bulk_create(
-                ResellerRelationship(partner=partner, customer=c, dap_active=i % 5 != 0,
-                                     since=now - timedelta(days=i % 700))
+                ResellerRelationship(
+                    partner=partner,
+                    customer=c,
+                    dap_active=i % 5 != 0,
+                    since=now - timedelta(days=i % 700),
+                )
                 for i, c in enumerate(customers)
             )
             Subscription.objects.bulk_create(
-                Subscription(customer=c, offer_name=OFFERS[(i + k) % len(OFFERS)],
-                             quantity=5 + k, provisioned_by=partner if k == 0 else None)
-                for i, c in enumerate(customers) for k in range(2)
+                Subscription(
+                    customer=c,
+                    offer_name=OFFERS[(i + k) % len(OFFERS)],
+                    quantity=5 + k,
+                    provisioned_by=partner if k == 0 else None,
+                )
+                for i, c in enumerate(customers)
+                for k in range(2)
             )
             DirectoryUser.objects.bulk_create(
-                DirectoryUser(customer=c, display_name=f"User {k}",
-                              email=f"user{k}@{c.domain}")
-                for c in customers for k in range(3)
+                DirectoryUser(
+                    customer=c, display_name=f"User {k}", email=f"user{k}@{c.domain}"
+                )
+                for c in customers
+                for k in range(3)
             )
             License.objects.bulk_create(
                 License(customer=c, product=OFFERS[k], assigned=3, total=5)
-                for c in customers for k in range(2)
+                for c in customers
+                for k in range(2)
             )
         made += size
     return made
-
