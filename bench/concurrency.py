@@ -41,7 +41,9 @@ def _expect(outcome: Outcome, response: httpx.Response, status: int, step: str) 
     return True
 
 
-def _sign_in(http: httpx.Client, outcome: Outcome, *, link: str, email: str, password: str):
+def _sign_in(
+    http: httpx.Client, outcome: Outcome, *, link: str, email: str, password: str
+):
     """Open the link and sign in on the experience page; the page's URL, or None."""
     response = http.get(link)
     if not _expect(outcome, response, 302, "dispatcher"):
@@ -128,7 +130,11 @@ def many_clicks(*, base_url: str, fixture: dict, password: str, clicks: int) -> 
     outcome = Outcome()
     with httpx.Client(base_url=base_url, timeout=TIMEOUT) as http:
         page = _sign_in(
-            http, outcome, link=fixture["link"], email=fixture["email"], password=password
+            http,
+            outcome,
+            link=fixture["link"],
+            email=fixture["email"],
+            password=password,
         )
         if page is None:
             return outcome

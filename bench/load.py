@@ -62,9 +62,7 @@ def run_wrk(
     done = subprocess.run(
         command, env=env, capture_output=True, text=True, timeout=seconds + 30
     )
-    line = next(
-        (x for x in done.stdout.splitlines() if x.startswith("BENCH ")), None
-    )
+    line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH ")), None)
     if done.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed: {done.stderr or done.stdout}")
     data = json.loads(line[len("BENCH ") :])
@@ -81,7 +79,9 @@ def run_wrk(
 def _percentile(sorted_values: list[float], q: float) -> float:
     if not sorted_values:
         return math.nan
-    index = min(len(sorted_values) - 1, max(0, math.ceil(q / 100 * len(sorted_values)) - 1))
+    index = min(
+        len(sorted_values) - 1, max(0, math.ceil(q / 100 * len(sorted_values)) - 1)
+    )
     return sorted_values[index]
 
 

@@ -80,7 +80,9 @@ def reset_database(url: str) -> None:
         autocommit=True,
     ) as conn:
         conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(name)
+            )
         )
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
@@ -248,7 +250,8 @@ def main() -> int:
     args = parser.parse_args()
     smoke = args.smoke
     customers = args.customers or (50 if smoke else 10_000)
-    small = min(SMALL, max(1, customers // 5)) if smoke else SMALL
+    # The smoke's small side still fills page 1 (25 cards), as 100 does.
+    small = min(SMALL, 30, customers) if smoke else SMALL
     seconds = args.seconds or (1.0 if smoke else 5.0)
     rounds = args.rounds or (1 if smoke else 3)
     connections = args.connections or (4 if smoke else 8)
@@ -281,8 +284,10 @@ def main() -> int:
     envs = {k: {**base_env, "DATABASE_URL": u} for k, u in urls.items()}
 
     print(f"Benchmark {'smoke ' if smoke else ''}on {vendor}, {machine()}")
-    print(f"  {started:%Y-%m-%d %H:%M} UTC; load: {loader}, {connections} connections, "
-          f"{rounds} round(s) of {seconds:g} s; gunicorn: {workers} sync workers")  # fmt: skip
+    print(
+        f"  {started:%Y-%m-%d %H:%M} UTC; load: {loader}, {connections} connections, "
+        f"{rounds} round(s) of {seconds:g} s; gunicorn: {workers} sync workers"
+    )
     t0 = time.monotonic()
     seed_log = RESULTS / "seed.log"
     seed_log.write_text("")
@@ -300,7 +305,11 @@ def main() -> int:
     prep = dbtask(
         envs["large"], "prepare", "--clients", str(clients), "--run-id", run_id
     )
-    print(f"  seeded {customers} and {small} customers in {time.monotonic() - t0:.0f} s")
+    for key in ("large", "small"):
+        dbtask(envs[key], "analyze")
+    print(
+        f"  seeded {customers} and {small} customers in {time.monotonic() - t0:.0f} s"
+    )
 
     pages = [
         ("Customers, page 1", "/customers/", 200),
@@ -359,7 +368,9 @@ def main() -> int:
         print(f"  servers up and warm at {time.monotonic() - t0:.0f} s")
 
         scale_name = f"Customers, page 1 ({customers} vs {small})"
-        pairs = [(name, ("large", path), ("large", REFERENCE)) for name, path, _ in pages]
+        pairs = [
+            (name, ("large", path), ("large", REFERENCE)) for name, path, _ in pages
+        ]
         pairs.append((scale_name, ("large", "/customers/"), ("small", "/customers/")))
         runs = {name: {"a": [], "b": []} for name, _, _ in pairs}
         for r in range(rounds):
@@ -421,7 +432,10 @@ def main() -> int:
     for name, path, _ in pages:
         page = summary(runs[name]["a"])
         rps_ratio = median(
-            [a.rps / b.rps for a, b in zip(runs[name]["a"], runs[name]["b"], strict=True)]
+            [
+                a.rps / b.rps
+                for a, b in zip(runs[name]["a"], runs[name]["b"], strict=True)
+            ]
         )
         p99_ratio = median(
             [
@@ -511,7 +525,10 @@ def main() -> int:
     }  # fmt: skip
 
     print()
-    print("Targets (figures only; they never fail the run)")
+    print(
+        "Targets (figures only; they never fail the run"
+        + ("; a smoke's timings mean nothing)" if smoke else ")")
+    )
     worst_rps = min(r["rps_ratio"] for r in report["rows"][1:])
     worst_p99 = max(r["p99_ratio"] for r in report["rows"][1:])
     targets = [
@@ -522,8 +539,11 @@ def main() -> int:
         (f"Customers page: same queries at {customers} as at {small}",
          q_big["queries"] == q_little["queries"],
          f"{q_big['queries']} vs {q_little['queries']}"),
+        # Judged on the server's own time (sequential, in process): under load on
+        # a shared machine the p50 moves by more than 20% from run to run.
         (f"Customers page: time at {customers} within 20% of {small}",
-         time_ratio <= 1.2, f"p50 × {time_ratio:.2f}"),
+         inproc_ratio <= 1.2,
+         f"in-process × {inproc_ratio:.2f}; p50 under load × {time_ratio:.2f}"),
         ("concurrency: no duplicate, lost or 5xx", not problems,
          "PASS" if not problems else "FAIL"),
     ]  # fmt: skip
@@ -533,7 +553,9 @@ def main() -> int:
     out = RESULTS / f"bench-{vendor}-{started:%Y%m%dT%H%M%S}.json"
     out.write_text(json.dumps(report, indent=1, default=str))
     print()
-    print(f"Took {time.monotonic() - t0:.0f} s; figures saved in {out.relative_to(ROOT)}")
+    print(
+        f"Took {time.monotonic() - t0:.0f} s; figures saved in {out.relative_to(ROOT)}"
+    )
     if failures:
         print("FAIL:")
         for failure in failures:

@@ -3,7 +3,8 @@
 from django.urls import path
 
 from bench.reference import reference
-from config.urls import handler403, urlpatterns as portal_urlpatterns
+from config.urls import handler403
+from config.urls import urlpatterns as portal_urlpatterns
 
 urlpatterns = [
     path("bench/reference/", reference, name="bench_reference"),

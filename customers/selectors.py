@@ -67,9 +67,11 @@ def _card_prefetches(partner: Partner) -> list:
         ),
         Prefetch(
             "events",
+            # Sliced: the newest few per relationship (a window function), not
+            # every event of a long history.
             queryset=RelationshipEvent.objects.select_related("actor").order_by(
                 "-created_at", "-id"
-            ),
+            )[:RECENT_EVENTS],
             to_attr="timeline",
         ),
         Prefetch(
@@ -90,7 +92,9 @@ def card_build(
     subscriptions = list(customer.subscriptions.all())
     if not relationship.dap_active:
         subscriptions = [s for s in subscriptions if s.provisioned_by_id == partner.pk]
-    show_directory = relationship.dap_active and relationship.is_active and can_see_directory
+    show_directory = (
+        relationship.dap_active and relationship.is_active and can_see_directory
+    )
     return CustomerCard(
         relationship=relationship,
         subscriptions=subscriptions,
@@ -176,11 +180,16 @@ def customer_list(
     return qs.order_by(*ORDERINGS[order]).prefetch_related(*_card_prefetches(partner))
 
 
-def customer_relationship_get(*, partner: Partner, customer_id: int) -> ResellerRelationship:
-    """The partner's relationship with this customer, active or ended; else 404 (R17)."""
-    qs = ResellerRelationship.objects.select_related("customer", "partner").prefetch_related(
-        *_card_prefetches(partner)
-    )
+def customer_relationship_get(
+    *, partner: Partner, customer_id: int
+) -> ResellerRelationship:
+    """The partner's relationship with this customer, active or ended; else 404.
+
+    R17: another partner's customer is a 404, never a 403 that would confirm it.
+    """
+    qs = ResellerRelationship.objects.select_related(
+        "customer", "partner"
+    ).prefetch_related(*_card_prefetches(partner))
     return get_object_or_404(qs, partner=partner, customer_id=customer_id)
 
 

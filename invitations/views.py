@@ -109,7 +109,8 @@ def invitation_email(request, invitation_id):
             else:
                 if request.POST.get("action") == "ok":
                     messages.success(
-                        request, _("Your request is ready: send the email to your customer.")
+                        request,
+                        _("Your request is ready: send the email to your customer."),
                     )
                     return redirect("customers:list")
                 messages.success(request, _("The email draft was saved."))
@@ -173,7 +174,9 @@ def invitation_revoke(request, invitation_id):
         except DomainError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, _("The request was revoked; its link no longer works."))
+            messages.success(
+                request, _("The request was revoked; its link no longer works.")
+            )
         return redirect("invitations:list")
     return render(
         request, "invitations/invitation_revoke.html", {"invitation": invitation}
@@ -237,8 +240,13 @@ def accept(request, token):
     if problem:
         return _link_gone(request, invitation, problem)
     services.invitation_mark_opened(invitation=invitation)
-    request.session[SESSION_KEY] = tokens.session_proof(token)
-    experience = experience_for(cloud=invitation.partner.cloud, sent_at=invitation.sent_at)
+    proof = tokens.session_proof(token)
+    if request.session.get(SESSION_KEY) != proof:
+        # Opening the same link again changes nothing: no session write.
+        request.session[SESSION_KEY] = proof
+    experience = experience_for(
+        cloud=invitation.partner.cloud, sent_at=invitation.sent_at
+    )
     return redirect(experience.url_name, token=SESSION_PLACEHOLDER)
 
 
@@ -334,7 +342,9 @@ def experience(request, token, slug):
                 else:
                     login(request, user, backend="partners.backends.EmailBackend")
                     request.session[SESSION_KEY] = proof
-                    messages.success(request, _("Your organisation's account was created."))
+                    messages.success(
+                        request, _("Your organisation's account was created.")
+                    )
                     return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
             status = 400
         elif action == "switch":
@@ -343,9 +353,11 @@ def experience(request, token, slug):
             return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
         elif action in ("accept", "decline"):
             if membership is None:
-                messages.error(request, _why_cannot_accept(request.user) or _(
-                    "Sign in as an administrator of your organisation first."
-                ))
+                messages.error(
+                    request,
+                    _why_cannot_accept(request.user)
+                    or _("Sign in as an administrator of your organisation first."),
+                )
                 return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
             try:
                 if action == "accept":
