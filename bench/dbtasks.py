@@ -127,9 +127,11 @@ def prepare(args) -> dict:
                     "link": _path(tokens.link_for(invitation)),
                 }
             )
+    adatum = Customer.objects.get(domain="adatum.example")
     return {
         "partner_user": PARTNER_USER,
         "password": PASSWORD,
+        "card": f"/customers/{adatum.pk}/card/",
         "draft": f"/invitations/{load_invitation.pk}/email/",
         "dispatcher": _path(tokens.link_for(load_invitation)),
         "accepters": fixtures[:-1],

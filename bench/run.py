@@ -315,6 +315,8 @@ def main() -> int:
         ("Customers, page 1", "/customers/", 200),
         ("Customers, search", "/customers/?q=" + quote("Customer 0042"), 200),
         ("Customers, page 200", "/customers/?page=200", 200),
+        ("Customers, all expanded", "/customers/?expand=all", 200),
+        ("Customer card (opened)", prep["card"], 200),
         ("Email draft", prep["draft"], 200),
         ("Relationship requests", "/invitations/", 200),
         ("Acceptance dispatcher", prep["dispatcher"], 302),

@@ -8,6 +8,7 @@ urlpatterns = [
     # Partner side
     path("customers/", views.customer_list, name="list"),
     path("customers/<int:customer_id>/", views.customer_detail, name="detail"),
+    path("customers/<int:customer_id>/card/", views.customer_card, name="card"),
     path(
         "customers/<int:customer_id>/service-requests/new/",
         views.service_request_new,

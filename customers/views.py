@@ -68,11 +68,17 @@ def customer_list(request):
     order = request.GET.get("sort", "name")
     if order not in selectors.ORDERINGS:
         order = "name"
+    # Cards open on demand (their body comes from customers:card); "expand=all"
+    # renders every body server-side, for readers without JavaScript or to print.
+    expand_all = request.GET.get("expand") == "all"
     relationships = selectors.customer_list(
-        partner=request.partner, search=search, order=order
+        partner=request.partner, search=search, order=order, with_cards=expand_all
     )
     page = Paginator(relationships, PAGE_SIZE).get_page(request.GET.get("page"))
-    cards = [_card(request, r) for r in page.object_list]
+    if expand_all:
+        cards = [_card(request, r) for r in page.object_list]
+    else:
+        cards = [selectors.CustomerCard(relationship=r) for r in page.object_list]
     return render(
         request,
         "customers/customer_list.html",
@@ -81,6 +87,7 @@ def customer_list(request):
             "cards": cards,
             "search": search,
             "order": order,
+            "expand_all": expand_all,
             "orderings": [
                 ("name", _("Name (A to Z)")),
                 ("-name", _("Name (Z to A)")),
@@ -89,6 +96,21 @@ def customer_list(request):
             ],
         },
     )
+
+
+@partner_required(Action.VIEW_CUSTOMERS)
+def customer_card(request, customer_id):
+    """The body of one customer card, fetched when its arrow opens it (R11)."""
+    relationship = selectors.customer_relationship_get(
+        partner=request.partner, customer_id=customer_id
+    )
+    response = render(
+        request,
+        "customers/includes/card_fragment.html",
+        {"card": _card(request, relationship)},
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @partner_required(Action.VIEW_CUSTOMERS)

@@ -12,17 +12,40 @@
   });
 
   // Customer cards (R11): the down arrow expands and collapses the card body.
+  // A collapsed card's body is fetched from the server the first time it opens;
+  // if that fails, the name's link (the customer's full page) takes over.
   document.querySelectorAll("[data-card]").forEach(function (card) {
     var toggle = card.querySelector("[data-card-toggle]");
     var body = card.querySelector("[data-card-body]");
+    var link = card.querySelector("[data-card-link]");
     if (!toggle || !body) return;
     toggle.hidden = false;
-    body.hidden = true;
+    var setOpen = function (open) {
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      body.hidden = !open;
+      card.classList.toggle("card--open", open);
+    };
+    setOpen(toggle.getAttribute("aria-expanded") === "true");
     toggle.addEventListener("click", function () {
       var open = toggle.getAttribute("aria-expanded") === "true";
-      toggle.setAttribute("aria-expanded", open ? "false" : "true");
-      body.hidden = open;
-      card.classList.toggle("card--open", !open);
+      var src = body.getAttribute("data-card-src");
+      if (open || !src) { setOpen(!open); return; }
+      body.setAttribute("aria-busy", "true");
+      setOpen(true);
+      fetch(src, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+        .then(function (response) {
+          if (!response.ok) throw new Error(response.status);
+          return response.text();
+        })
+        .then(function (html) {
+          body.innerHTML = html;
+          body.removeAttribute("data-card-src");
+          body.removeAttribute("aria-busy");
+        })
+        .catch(function () {
+          body.removeAttribute("aria-busy");
+          if (link) window.location.assign(link.href);
+        });
     });
   });
 

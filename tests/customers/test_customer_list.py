@@ -24,10 +24,14 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 LIST_URL = reverse("customers:list")
+# Every card body rendered server-side (what the arrow fetches, or ?expand=all).
+EXPANDED_URL = LIST_URL + "?expand=all"
 # The Customers page of 5 or 500 customers, every card fully rendered (R11, issue 4).
 # 14 today: session, user, notices, membership, roles, partner, count, relationships
 # and six prefetches (subscriptions, users, licenses, contacts, events, requests).
 MAX_LIST_QUERIES = 14
+# Collapsed cards: session, user, notices, membership, roles, count, relationships.
+MAX_COLLAPSED_LIST_QUERIES = 8
 
 
 def card_html(html, customer):
@@ -253,7 +257,7 @@ def adatum(partner, admin_agent):
 
 def test_card_shows_account_services_users_and_licenses(client, viewer, adatum):
     # R11: Account, Services, Users, Licenses
-    card = card_html(client.get(LIST_URL).content.decode(), adatum)
+    card = card_html(client.get(EXPANDED_URL).content.decode(), adatum)
     for heading in ("Account", "Services", "Users", "Licenses"):
         assert f">{heading}</h3>" in card
     # Account
@@ -279,7 +283,7 @@ def test_card_shows_account_services_users_and_licenses(client, viewer, adatum):
 def test_card_in_french_uses_labels_of_section_5(client, viewer, adatum):
     # R19: Compte / Services / Utilisateurs / Licences
     client.cookies["django_language"] = "fr"
-    html = client.get(LIST_URL).content.decode()
+    html = client.get(EXPANDED_URL).content.decode()
     card = card_html(html, adatum)
     for heading in ("Compte", "Services", "Utilisateurs", "Licences"):
         assert f">{heading}</h3>" in card
@@ -317,7 +321,7 @@ def test_card_without_dap_hides_users_and_licenses_and_foreign_services(
     )
     factories.DirectoryUserFactory(customer=litware, display_name="Lee Gu")
     factories.LicenseFactory(customer=litware, product="Power BI Pro")
-    card = card_html(client.get(LIST_URL).content.decode(), litware)
+    card = card_html(client.get(EXPANDED_URL).content.decode(), litware)
     assert ">Account</h3>" in card
     assert ">Services</h3>" in card
     assert ">Users</h3>" not in card
@@ -338,7 +342,7 @@ def test_card_request_admin_privileges_starts_request_with_dap_ticked(
     # R11 → R2: the link opens the request form with the DAP box ticked.
     litware = factories.CustomerFactory(name="Litware")
     related(partner, litware, dap=False)
-    card = card_html(client.get(LIST_URL).content.decode(), litware)
+    card = card_html(client.get(EXPANDED_URL).content.decode(), litware)
     href = re.search(r'href="([^"]+)"[^>]*>Request admin privileges', card).group(1)
     form = client.get(href.replace("&amp;", "&")).content.decode()
     checkbox = re.search(r'<input[^>]*name="include_dap"[^>]*>', form).group(0)
@@ -352,7 +356,7 @@ def test_card_without_dap_hides_request_admin_privileges_for_helpdesk(
     litware = factories.CustomerFactory(name="Litware")
     related(partner, litware, dap=False)
     client.force_login(make_partner_user(Role.HELPDESK_AGENT))
-    card = card_html(client.get(LIST_URL).content.decode(), litware)
+    card = card_html(client.get(EXPANDED_URL).content.decode(), litware)
     assert card
     assert "Request admin privileges" not in card
 
@@ -363,7 +367,7 @@ def test_card_after_dap_removal_shows_notice_and_service_request(
     # R12: the partner's card after the customer removed DAP.
     customer = factories.CustomerFactory(name="Fourth Coffee")
     related(partner, customer, dap=False, dap_removed_at=timezone.now())
-    card = card_html(client.get(LIST_URL).content.decode(), customer)
+    card = card_html(client.get(EXPANDED_URL).content.decode(), customer)
     assert (
         "This customer removed your admin privileges. You remain responsible for "
         "supporting them under the Cloud Reseller Agreement. You can open a service "
@@ -387,7 +391,7 @@ def test_card_users_and_licenses_only_for_roles_of_r1(
 ):
     # R1 row 2 / R11
     client.force_login(make_partner_user(role))
-    for url in (LIST_URL, reverse("customers:detail", args=[adatum.pk])):
+    for url in (EXPANDED_URL, reverse("customers:detail", args=[adatum.pk])):
         card = card_html(client.get(url).content.decode(), adatum)
         assert card
         assert (">Users</h3>" in card) is shown
@@ -513,14 +517,33 @@ def test_list_queries_same_for_5_and_500_customers(client, viewer, partner):
     assert list_queries(client, q="Many", sort="-since")[0] == few_count
 
 
+def test_list_queries_same_for_5_and_500_customers_when_expanded_server_side(
+    client, viewer, partner
+):
+    # Issue 4: "also when cards are expanded server-side".
+    make_customers(partner, 5, prefix="Few")
+    few_count, few_html = list_queries(client, expand="all")
+    assert few_html.count(">Services</h3>") == 5
+    make_customers(partner, 495, prefix="Many")
+    many_count, many_html = list_queries(client, expand="all")
+    assert many_html.count(">Services</h3>") == 25
+    assert many_count == few_count
+    assert list_queries(client, expand="all", page=20)[0] == few_count
+    assert list_queries(client, expand="all", sort="-since")[0] == few_count
+
+
 @pytest.mark.parametrize("count", [5, 500])
 def test_list_queries_stay_under_fixed_bound(
     client, viewer, partner, django_assert_max_num_queries, count
 ):
     make_customers(partner, count, prefix="Load")
     with django_assert_max_num_queries(MAX_LIST_QUERIES):
-        response = client.get(LIST_URL)
+        response = client.get(EXPANDED_URL)
     assert response.status_code == 200
+    assert len(card_names(response.content.decode())) == min(count, 25)
+    # Collapsed cards (the default) read only what their heads show.
+    with django_assert_max_num_queries(MAX_COLLAPSED_LIST_QUERIES):
+        response = client.get(LIST_URL)
     assert len(card_names(response.content.decode())) == min(count, 25)
 
 
@@ -553,8 +576,39 @@ def test_card_shows_recent_history_with_link_to_full_timeline(
         actor=admin_agent,
     )
     dap_remove(relationship_id=relationship.pk, actor=admin_agent)
-    card = card_html(client.get(LIST_URL).content.decode(), customer)
+    card = card_html(client.get(EXPANDED_URL).content.decode(), customer)
     assert ">Recent history</h3>" in card
     assert "Admin privileges removed" in card
     assert "Accepted" in card
     assert reverse("customers:detail", args=[customer.pk]) in card
+
+
+def test_collapsed_card_body_comes_from_its_own_url(client, viewer, adatum):
+    # R11: a collapsed card carries where its body comes from, not the body.
+    card = card_html(client.get(LIST_URL).content.decode(), adatum)
+    card_url = reverse("customers:card", args=[adatum.pk])
+    assert f'data-card-src="{card_url}"' in card
+    assert ">Licenses</h3>" not in card
+    fragment = client.get(card_url)
+    assert fragment.status_code == 200
+    body = fragment.content.decode()
+    for heading in ("Account", "Services", "Users", "Licenses"):
+        assert f">{heading}</h3>" in body
+    assert "<html" not in body
+    assert "no-store" in fragment["Cache-Control"]
+
+
+def test_card_body_of_other_partners_customer_is_404(client, viewer, other_partner):
+    # R17
+    customer = factories.CustomerFactory()
+    related(other_partner, customer)
+    response = client.get(reverse("customers:card", args=[customer.pk]))
+    assert response.status_code == 404
+
+
+def test_expanded_list_has_open_toggles_and_a_way_back(client, viewer, adatum):
+    html = client.get(EXPANDED_URL).content.decode()
+    card = card_html(html, adatum)
+    assert 'aria-expanded="true"' in card
+    assert "Collapse all cards" in html
+    assert "expand=all" in client.get(LIST_URL).content.decode()

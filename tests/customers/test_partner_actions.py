@@ -184,7 +184,7 @@ def test_service_request_status_is_shown_on_card(
     card = text(client.get(detail_url(customer.pk)))
     assert "In progress" in card
     assert "Looking into the MX records." in card
-    listing = text(client.get(reverse("customers:list")))
+    listing = text(client.get(reverse("customers:list") + "?expand=all"))
     assert "In progress" in listing
 
 

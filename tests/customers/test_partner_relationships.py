@@ -208,7 +208,7 @@ def test_dap_remove_then_partner_card_shows_r12_notice_and_hides_directory(
 
     admin_client.post(dap_remove_url(relationship))
 
-    for url in (detail, reverse("customers:list")):
+    for url in (detail, reverse("customers:list") + "?expand=all"):
         body = text(partner_client.get(url))
         assert R12_NOTICE in body
         assert "Open a service request" in body

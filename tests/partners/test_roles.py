@@ -98,10 +98,11 @@ def test_customers_page_partner_user_without_role_is_refused_with_403(client, pa
 def test_customer_card_users_and_licenses_shown_by_role(
     client, as_role, customer, role, allowed
 ):
-    # R1 row 2, on the list and on the customer's page
+    # R1 row 2, on the expanded list, the card the arrow opens and the customer's page
     as_role(role)
     for url in (
-        reverse("customers:list"),
+        reverse("customers:list") + "?expand=all",
+        reverse("customers:card", args=[customer.pk]),
         reverse("customers:detail", args=[customer.pk]),
     ):
         html = client.get(url).content.decode()
