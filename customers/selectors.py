@@ -41,6 +41,9 @@ class CustomerCard:
     service_requests: list = field(default_factory=list)
     recent_events: list = field(default_factory=list)
     show_directory: bool = False
+    # Filled by list views that compute every row's links at once.
+    detail_url: str = ""
+    body_url: str = ""
 
     @property
     def customer(self):

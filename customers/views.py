@@ -9,6 +9,7 @@ from customers.exceptions import DomainError
 from customers.forms import EndRelationshipForm, ServiceRequestForm, SupportContactsForm
 from customers.permissions import customer_admin_required
 from partners.permissions import Action, can, partner_required
+from partners.urls_utils import reverse_each
 
 PAGE_SIZE = 25
 
@@ -79,6 +80,12 @@ def customer_list(request):
         cards = [_card(request, r) for r in page.object_list]
     else:
         cards = [selectors.CustomerCard(relationship=r) for r in page.object_list]
+    ids = [card.relationship.customer_id for card in cards]
+    detail_urls = reverse_each("customers:detail", "customer_id", ids)
+    body_urls = reverse_each("customers:card", "customer_id", ids)
+    for card in cards:
+        card.detail_url = detail_urls[card.relationship.customer_id]
+        card.body_url = body_urls[card.relationship.customer_id]
     return render(
         request,
         "customers/customer_list.html",

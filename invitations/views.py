@@ -23,6 +23,7 @@ from partners.countries import country_name
 from partners.forms import SignInForm
 from partners.models import Cloud
 from partners.permissions import Action, can_manage_invitation, partner_required
+from partners.urls_utils import reverse_each
 
 PAGE_SIZE = 25
 # After the first hit the link moves into the session and the address bar shows
@@ -144,15 +145,25 @@ def invitation_list(request):
         selectors.invitation_list(partner=request.partner, status=status), PAGE_SIZE
     ).get_page(request.GET.get("page"))
     now = timezone.now()
-    rows = [
-        {
-            "invitation": inv,
-            "status": inv.effective_status(now),
-            "status_label": Status(inv.effective_status(now)).label,
-            "can_manage": can_manage_invitation(request.membership, inv),
-        }
-        for inv in page.object_list
-    ]
+    invitations = list(page.object_list)
+    ids = [inv.pk for inv in invitations]
+    email_urls = reverse_each("invitations:email", "invitation_id", ids)
+    revoke_urls = reverse_each("invitations:revoke", "invitation_id", ids)
+    new_link_urls = reverse_each("invitations:new_link", "invitation_id", ids)
+    rows = []
+    for inv in invitations:
+        status = inv.effective_status(now)
+        rows.append(
+            {
+                "invitation": inv,
+                "status": status,
+                "status_label": Status(status).label,
+                "can_manage": can_manage_invitation(request.membership, inv),
+                "email_url": email_urls[inv.pk],
+                "revoke_url": revoke_urls[inv.pk],
+                "new_link_url": new_link_urls[inv.pk],
+            }
+        )
     return render(
         request,
         "invitations/invitation_list.html",
