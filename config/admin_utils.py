@@ -46,6 +46,22 @@ class PortalModelAdmin(admin.ModelAdmin):
         return request.user.is_superuser and super().has_delete_permission(request, obj)
 
 
+class PartnerLinkMixin:
+    """A ``partner_link`` column for models with a ``partner`` foreign key."""
+
+    @admin.display(description=_("partner"), ordering="partner__name")
+    def partner_link(self, obj):
+        return admin_link(obj.partner)
+
+
+class CustomerLinkMixin:
+    """A ``customer_link`` column for models with a ``customer`` foreign key."""
+
+    @admin.display(description=_("customer"), ordering="customer__name")
+    def customer_link(self, obj):
+        return admin_link(obj.customer)
+
+
 class ChangedThroughActionsMixin:
     """A model whose state changes only through admin actions calling services.
 

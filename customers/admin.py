@@ -15,6 +15,8 @@ from django.utils.translation import ngettext_lazy
 
 from config.admin_utils import (
     ChangedThroughActionsMixin,
+    CustomerLinkMixin,
+    PartnerLinkMixin,
     PortalModelAdmin,
     ReadOnlyInlineMixin,
     admin_change_url_for,
@@ -185,7 +187,7 @@ class CustomerAdmin(PortalModelAdmin):
 
 
 @admin.register(CustomerMembership)
-class CustomerMembershipAdmin(PortalModelAdmin):
+class CustomerMembershipAdmin(CustomerLinkMixin, PortalModelAdmin):
     list_display = ["user_email", "customer_link", "is_admin"]
     list_select_related = ["user", "customer"]
     list_filter = ["is_admin", "customer__cloud", "customer__country"]
@@ -196,39 +198,27 @@ class CustomerMembershipAdmin(PortalModelAdmin):
     def user_email(self, obj):
         return obj.user.email
 
-    @admin.display(description=_("customer"), ordering="customer__name")
-    def customer_link(self, obj):
-        return admin_link(obj.customer)
-
 
 @admin.register(DirectoryUser)
-class DirectoryUserAdmin(PortalModelAdmin):
+class DirectoryUserAdmin(CustomerLinkMixin, PortalModelAdmin):
     list_display = ["display_name", "email", "customer_link"]
     list_select_related = ["customer"]
     list_filter = ["customer__cloud", "customer__country"]
     search_fields = ["display_name", "email", "customer__name", "customer__domain"]
     autocomplete_fields = ["customer"]
 
-    @admin.display(description=_("customer"), ordering="customer__name")
-    def customer_link(self, obj):
-        return admin_link(obj.customer)
-
 
 @admin.register(License)
-class LicenseAdmin(PortalModelAdmin):
+class LicenseAdmin(CustomerLinkMixin, PortalModelAdmin):
     list_display = ["product", "customer_link", "assigned", "total"]
     list_select_related = ["customer"]
     list_filter = ["product", "customer__cloud", "customer__country"]
     search_fields = ["product", "customer__name", "customer__domain"]
     autocomplete_fields = ["customer"]
 
-    @admin.display(description=_("customer"), ordering="customer__name")
-    def customer_link(self, obj):
-        return admin_link(obj.customer)
-
 
 @admin.register(Subscription)
-class SubscriptionAdmin(PortalModelAdmin):
+class SubscriptionAdmin(CustomerLinkMixin, PortalModelAdmin):
     list_display = [
         "offer_name",
         "customer_link",
@@ -248,10 +238,6 @@ class SubscriptionAdmin(PortalModelAdmin):
     autocomplete_fields = ["customer", "provisioned_by"]
     readonly_fields = ["created_at"]
     date_hierarchy = "created_at"
-
-    @admin.display(description=_("customer"), ordering="customer__name")
-    def customer_link(self, obj):
-        return admin_link(obj.customer)
 
     @admin.display(description=_("provisioned by"), ordering="provisioned_by__name")
     def provisioned_by_link(self, obj):
@@ -275,7 +261,9 @@ RELATIONSHIP_FIELDS = [
 
 
 @admin.register(ResellerRelationship)
-class ResellerRelationshipAdmin(ChangedThroughActionsMixin, PortalModelAdmin):
+class ResellerRelationshipAdmin(
+    PartnerLinkMixin, CustomerLinkMixin, ChangedThroughActionsMixin, PortalModelAdmin
+):
     list_display = [
         "__str__",
         "partner_link",
@@ -328,14 +316,6 @@ class ResellerRelationshipAdmin(ChangedThroughActionsMixin, PortalModelAdmin):
             filename="relationships",
         ),
     ]
-
-    @admin.display(description=_("partner"), ordering="partner__name")
-    def partner_link(self, obj):
-        return admin_link(obj.partner)
-
-    @admin.display(description=_("customer"), ordering="customer__name")
-    def customer_link(self, obj):
-        return admin_link(obj.customer)
 
     @admin.display(description=_("country/region"), ordering="customer__country")
     def country(self, obj):
@@ -449,7 +429,7 @@ class ResellerRelationshipAdmin(ChangedThroughActionsMixin, PortalModelAdmin):
 
 
 @admin.register(RelationshipEvent)
-class RelationshipEventAdmin(PortalModelAdmin):
+class RelationshipEventAdmin(PartnerLinkMixin, CustomerLinkMixin, PortalModelAdmin):
     """The append-only timeline: nobody adds, changes or deletes events, not even a
     superuser (the database refuses it too)."""
 
@@ -492,14 +472,6 @@ class RelationshipEventAdmin(PortalModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    @admin.display(description=_("partner"), ordering="partner__name")
-    def partner_link(self, obj):
-        return admin_link(obj.partner)
-
-    @admin.display(description=_("customer"), ordering="customer__name")
-    def customer_link(self, obj):
-        return admin_link(obj.customer)
 
     @admin.display(description=_("actor"), ordering="actor__email")
     def actor_email(self, obj):
@@ -571,7 +543,7 @@ class ServiceRequestAdminForm(forms.ModelForm):
 
 
 @admin.register(ServiceRequest)
-class ServiceRequestAdmin(PortalModelAdmin):
+class ServiceRequestAdmin(PartnerLinkMixin, CustomerLinkMixin, PortalModelAdmin):
     """Support engineers work service requests: status, a note the partner sees on
     the customer card, and who handles it. Every save goes through
     services.service_request_update, which writes an event naming the engineer."""
@@ -691,14 +663,6 @@ class ServiceRequestAdmin(PortalModelAdmin):
             assign_to_actor=bool(form.cleaned_data.get("assign_to_me")),
         )
         obj.refresh_from_db()
-
-    @admin.display(description=_("partner"), ordering="partner__name")
-    def partner_link(self, obj):
-        return admin_link(obj.partner)
-
-    @admin.display(description=_("customer"), ordering="customer__name")
-    def customer_link(self, obj):
-        return admin_link(obj.customer)
 
     @admin.display(description=_("handled by"), ordering="handled_by__email")
     def handled_by_email(self, obj):

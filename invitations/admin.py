@@ -14,10 +14,11 @@ from django.utils.translation import ngettext_lazy
 
 from config.admin_utils import (
     ChangedThroughActionsMixin,
+    CustomerLinkMixin,
+    PartnerLinkMixin,
     PortalModelAdmin,
     admin_change_url_for,
     admin_changelist_url,
-    admin_link,
     admin_links,
     export_csv_action,
     report_outcome,
@@ -108,7 +109,9 @@ INVITATION_FIELDS = [
 
 
 @admin.register(Invitation)
-class InvitationAdmin(ChangedThroughActionsMixin, PortalModelAdmin):
+class InvitationAdmin(
+    PartnerLinkMixin, CustomerLinkMixin, ChangedThroughActionsMixin, PortalModelAdmin
+):
     list_display = [
         "id",
         "partner_link",
@@ -187,14 +190,6 @@ class InvitationAdmin(ChangedThroughActionsMixin, PortalModelAdmin):
     @admin.display(description=_("experience"))
     def experience(self, obj):
         return _experience(obj).title
-
-    @admin.display(description=_("partner"), ordering="partner__name")
-    def partner_link(self, obj):
-        return admin_link(obj.partner)
-
-    @admin.display(description=_("customer"), ordering="customer__name")
-    def customer_link(self, obj):
-        return admin_link(obj.customer)
 
     @admin.display(description=_("relationship"))
     def relationship_link(self, obj):

@@ -26,20 +26,24 @@ def invitation_get(*, partner: Partner, invitation_id: int) -> Invitation:
     )
 
 
+def _invitation_or_none(invitation_id) -> Invitation | None:
+    """The invitation a link or a session claims, with what its pages show."""
+    if not isinstance(invitation_id, int):
+        return None
+    return (
+        Invitation.objects.select_related("partner", "customer", "relationship")
+        .filter(pk=invitation_id)
+        .first()
+    )
+
+
 def invitation_from_token(token: str) -> Invitation:
     """The invitation a genuine, current link belongs to; anything else is 404.
 
     An unknown id and a wrong digest look the same, so a link never tells whether
     some other invitation exists.
     """
-    invitation_id = tokens.parse_token(token)
-    if invitation_id is None:
-        raise Http404
-    invitation = (
-        Invitation.objects.select_related("partner", "customer", "relationship")
-        .filter(pk=invitation_id)
-        .first()
-    )
+    invitation = _invitation_or_none(tokens.parse_token(token))
     if not tokens.check_token(invitation, token):
         raise Http404
     return invitation
@@ -48,13 +52,7 @@ def invitation_from_token(token: str) -> Invitation:
 def invitation_from_session(data) -> Invitation:
     """The invitation whose link was opened in this session; 404 if it changed since."""
     invitation_id = data.get("id") if isinstance(data, dict) else None
-    if not isinstance(invitation_id, int):
-        raise Http404
-    invitation = (
-        Invitation.objects.select_related("partner", "customer", "relationship")
-        .filter(pk=invitation_id)
-        .first()
-    )
+    invitation = _invitation_or_none(invitation_id)
     if not tokens.check_session_proof(invitation, data):
         raise Http404
     return invitation

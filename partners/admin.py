@@ -3,10 +3,10 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from config.admin_utils import (
+    PartnerLinkMixin,
     PortalModelAdmin,
     ReadOnlyInlineMixin,
     admin_changelist_url,
-    admin_link,
     admin_links,
 )
 from partners.forms import StaffSignInForm
@@ -83,7 +83,7 @@ class PartnerAdmin(PortalModelAdmin):
 
 
 @admin.register(PartnerMembership)
-class PartnerMembershipAdmin(PortalModelAdmin):
+class PartnerMembershipAdmin(PartnerLinkMixin, PortalModelAdmin):
     list_display = ["user_email", "user_name", "partner_link", "roles"]
     list_select_related = ["user", "partner"]
     search_fields = [
@@ -107,10 +107,6 @@ class PartnerMembershipAdmin(PortalModelAdmin):
     @admin.display(description=_("name"), ordering="user__last_name")
     def user_name(self, obj):
         return obj.user.get_full_name()
-
-    @admin.display(description=_("partner"), ordering="partner__name")
-    def partner_link(self, obj):
-        return admin_link(obj.partner)
 
     @admin.display(description=_("roles"))
     def roles(self, obj):
