@@ -23,7 +23,6 @@ run: install
 
 ## Set up and run every test (browser tests included when chromium is present).
 test: install
-	$(BIN)/python manage.py compilemessages --ignore=.venv >/dev/null
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
@@ -34,6 +33,8 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+## Refresh the French catalogue (needs GNU gettext); the compiled .mo is committed,
+## and tests/test_translations.py fails when it is out of step with the .po.
 messages: install
 	$(BIN)/python manage.py makemessages -l fr --ignore=.venv --ignore=bench --no-obsolete
 	$(BIN)/python manage.py compilemessages --ignore=.venv
