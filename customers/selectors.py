@@ -92,12 +92,12 @@ def card_build(
 ) -> CustomerCard:
     """Apply R11 to prefetched rows: no DAP, no users or licenses, own services only."""
     customer = relationship.customer
+    # An ended relationship grants nothing more than a reseller-only one (R17).
+    privileged = relationship.dap_active and relationship.is_active
     subscriptions = list(customer.subscriptions.all())
-    if not relationship.dap_active:
+    if not privileged:
         subscriptions = [s for s in subscriptions if s.provisioned_by_id == partner.pk]
-    show_directory = (
-        relationship.dap_active and relationship.is_active and can_see_directory
-    )
+    show_directory = privileged and can_see_directory
     return CustomerCard(
         relationship=relationship,
         subscriptions=subscriptions,

@@ -127,10 +127,6 @@ def relationship_grant(
         relationship.end_reason = ""
         fields += ["status", "since", "ended_at", "ended_by", "end_reason"]
         event_record(kind=Kind.REACTIVATED, relationship=relationship, **event_args)
-        if not dap and relationship.dap_active:
-            # A reactivated reseller-only relationship starts without DAP.
-            relationship.dap_active = False
-            fields.append("dap_active")
     if dap and not relationship.dap_active:
         relationship.dap_active = True
         relationship.dap_removed_at = None
@@ -202,14 +198,32 @@ def relationship_end(
     relationship.ended_at = now
     relationship.ended_by = actor if actor and actor.is_authenticated else None
     relationship.end_reason = reason[:500]
-    relationship.save(update_fields=["status", "ended_at", "ended_by", "end_reason"])
+    # Ending withdraws admin privileges too; a later acceptance with DAP restores
+    # them on the same relationship (R13) and records it.
+    dap_was_active = relationship.dap_active
+    relationship.dap_active = False
+    relationship.dap_removed_at = None
+    relationship.save(
+        update_fields=[
+            "status",
+            "ended_at",
+            "ended_by",
+            "end_reason",
+            "dap_active",
+            "dap_removed_at",
+        ]
+    )
     event_record(
         kind=Kind.ENDED,
         partner=relationship.partner,
         customer=relationship.customer,
         relationship=relationship,
         actor=actor,
-        details={"side": side, "reason": reason[:500]},
+        details={
+            "side": side,
+            "reason": reason[:500],
+            "dap_was_active": dap_was_active,
+        },
     )
     return relationship
 

@@ -230,7 +230,19 @@ def _ensure_customer_matches(invitation: Invitation, customer: Customer) -> None
 
 
 @transaction.atomic
-def invitation_accept(*, invitation_id: int, admin_user) -> ResellerRelationship:
+def _ensure_same_link(invitation: Invitation, link_nonce: str | None) -> None:
+    """The link checked before the lock must still be the current one after it:
+    a "Create a new link" that committed in between invalidates it (R7)."""
+    if link_nonce is not None and link_nonce != invitation.link_nonce:
+        raise DomainError(
+            "link_replaced",
+            _("This link was replaced by a newer one. Ask your partner for it."),
+        )
+
+
+def invitation_accept(
+    *, invitation_id: int, admin_user, link_nonce: str | None = None
+) -> ResellerRelationship:
     """R9: accept for the admin's organisation. Atomic and idempotent.
 
     The invitation row is locked, so concurrent clicks queue; whoever comes second
@@ -251,6 +263,7 @@ def invitation_accept(*, invitation_id: int, admin_user) -> ResellerRelationship
         raise DomainError(
             "not_pending_accepted", _("This invitation has already been used.")
         )
+    _ensure_same_link(invitation, link_nonce)
     _ensure_pending(invitation, timezone.now())
     _ensure_customer_matches(invitation, customer)
     relationship = relationship_grant(
@@ -281,7 +294,9 @@ def invitation_accept(*, invitation_id: int, admin_user) -> ResellerRelationship
 
 
 @transaction.atomic
-def invitation_decline(*, invitation_id: int, admin_user) -> Invitation:
+def invitation_decline(
+    *, invitation_id: int, admin_user, link_nonce: str | None = None
+) -> Invitation:
     """R9: the customer administrator declines; the partner sees it."""
     membership = getattr(admin_user, "customer_membership", None)
     if membership is None or not membership.is_admin:
@@ -292,7 +307,11 @@ def invitation_decline(*, invitation_id: int, admin_user) -> Invitation:
     invitation = _locked(invitation_id)
     if invitation.status == Invitation.Status.DECLINED:
         return invitation
+    _ensure_same_link(invitation, link_nonce)
     _ensure_pending(invitation, timezone.now())
+    # R4: only an organisation that could accept may decline; anyone else would
+    # kill the link meant for the real customer.
+    _ensure_customer_matches(invitation, membership.customer)
     invitation.status = Invitation.Status.DECLINED
     invitation.responded_by = admin_user
     invitation.responded_at = timezone.now()

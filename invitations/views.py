@@ -363,6 +363,17 @@ def experience(request, token, slug):
             request.session[SESSION_KEY] = proof
             return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
         elif action in ("accept", "decline"):
+            if request.POST.get("invitation") != str(invitation.pk):
+                # R9: the session now holds another link (opened in another tab);
+                # never act on a request other than the one the person read.
+                messages.error(
+                    request,
+                    _(
+                        "You opened another invitation link in the meantime. Review "
+                        "this request, then choose again."
+                    ),
+                )
+                return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
             if membership is None:
                 messages.error(
                     request,
@@ -373,11 +384,15 @@ def experience(request, token, slug):
             try:
                 if action == "accept":
                     services.invitation_accept(
-                        invitation_id=invitation.pk, admin_user=request.user
+                        invitation_id=invitation.pk,
+                        admin_user=request.user,
+                        link_nonce=invitation.link_nonce,
                     )
                 else:
                     services.invitation_decline(
-                        invitation_id=invitation.pk, admin_user=request.user
+                        invitation_id=invitation.pk,
+                        admin_user=request.user,
+                        link_nonce=invitation.link_nonce,
                     )
             except DomainError as exc:
                 # R4 and the like: nothing changed, the invitation stays pending.

@@ -373,7 +373,7 @@ def test_accepting_logs_no_token_or_password(client, caplog_all, partner):
             "password": factories.PASSWORD,
         },
     )
-    client.post(page, {"action": "accept"})
+    client.post(page, {"action": "accept", "invitation": invitation.pk})
     invitation.refresh_from_db()
     assert invitation.status == Invitation.Status.ACCEPTED
     assert_absent(caplog_all, token, WRONG, factories.PASSWORD)

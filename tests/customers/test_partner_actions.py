@@ -478,3 +478,37 @@ def test_end_relationship_for_other_partners_customer_answers_404(
     assert client.post(url).status_code == 404
     foreign_relationship.refresh_from_db()
     assert foreign_relationship.is_active
+
+
+def test_ended_relationship_shows_only_own_subscriptions_and_no_directory(
+    client, partner, admin_agent
+):
+    # R17/R11: once ended, the partner keeps its history, not a view of the tenant.
+    from customers.services import relationship_end
+
+    customer = factories.CustomerFactory(name="Ended Co")
+    relationship = factories.RelationshipFactory(
+        partner=partner, customer=customer, dap_active=True
+    )
+    factories.SubscriptionFactory(
+        customer=customer, offer_name="Foreign offer", provisioned_by=None
+    )
+    factories.SubscriptionFactory(
+        customer=customer,
+        offer_name="Own cancelled offer",
+        provisioned_by=partner,
+        status="cancelled",
+    )
+    factories.DirectoryUserFactory(customer=customer, display_name="Hidden Person")
+    relationship_end(relationship_id=relationship.pk, actor=admin_agent)
+    relationship.refresh_from_db()
+    assert relationship.dap_active is False
+    client.force_login(admin_agent)
+    for url in (
+        reverse("customers:detail", args=[customer.pk]),
+        reverse("customers:card", args=[customer.pk]),
+    ):
+        body = client.get(url).content.decode()
+        assert "Own cancelled offer" in body
+        assert "Foreign offer" not in body
+        assert "Hidden Person" not in body

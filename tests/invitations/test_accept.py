@@ -10,6 +10,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from customers.exceptions import DomainError
 from customers.models import (
     Customer,
     CustomerMembership,
@@ -262,7 +263,9 @@ def test_accept_by_customer_admin_creates_relationship_events_and_marks_accepted
     client, admin_on_page, invitation, customer, customer_admin, partner
 ):
     # R9
-    response = client.post(admin_on_page, {"action": "accept"})
+    response = client.post(
+        admin_on_page, {"action": "accept", "invitation": invitation.pk}
+    )
     assert response.status_code == 302
     relationship = ResellerRelationship.objects.get()
     assert relationship.partner == partner
@@ -292,14 +295,18 @@ def test_accept_reseller_only_invitation_creates_relationship_without_dap(
     # R2/R9
     invitation = factories.InvitationFactory(partner=partner, include_dap=False)
     client.force_login(customer_admin)
-    client.post(open_link(client, invitation), {"action": "accept"})
+    client.post(
+        open_link(client, invitation), {"action": "accept", "invitation": invitation.pk}
+    )
     relationship = ResellerRelationship.objects.get()
     assert relationship.dap_active is False
     assert not RelationshipEvent.objects.filter(kind=Kind.DAP_GRANTED).exists()
 
 
 def test_accept_then_page_shows_result(client, admin_on_page, invitation):
-    response = client.post(admin_on_page, {"action": "accept"}, follow=True)
+    response = client.post(
+        admin_on_page, {"action": "accept", "invitation": invitation.pk}, follow=True
+    )
     assert response.status_code == 200
     assert f"{invitation.partner.name} is now your partner" in text(response)
 
@@ -308,8 +315,10 @@ def test_accept_clicked_twice_shows_result_without_second_relationship_or_event(
     client, admin_on_page, invitation
 ):
     # R9: idempotent; the repeat click sees the result, not an error.
-    client.post(admin_on_page, {"action": "accept"})
-    second = client.post(admin_on_page, {"action": "accept"})
+    client.post(admin_on_page, {"action": "accept", "invitation": invitation.pk})
+    second = client.post(
+        admin_on_page, {"action": "accept", "invitation": invitation.pk}
+    )
     assert second.status_code == 200
     assert f"{invitation.partner.name} is now your partner" in text(second)
     assert ResellerRelationship.objects.count() == 1
@@ -321,13 +330,15 @@ def test_accept_is_refused_without_csrf_token(invitation, customer_admin):
     client = Client(enforce_csrf_checks=True)
     client.force_login(customer_admin)
     url = open_link(client, invitation)
-    response = client.post(url, {"action": "accept"})
+    response = client.post(url, {"action": "accept", "invitation": invitation.pk})
     assert response.status_code == 403
     assert not ResellerRelationship.objects.exists()
 
 
 def test_accept_by_get_changes_nothing(client, admin_on_page, invitation):
-    response = client.get(admin_on_page, {"action": "accept"})
+    response = client.get(
+        admin_on_page, {"action": "accept", "invitation": invitation.pk}
+    )
     assert response.status_code == 200
     invitation.refresh_from_db()
     assert invitation.status == Invitation.Status.PENDING
@@ -342,8 +353,8 @@ def test_accept_by_admin_of_other_organisation_after_acceptance_is_refused_with_
     other = Client()
     other.force_login(factories.customer_admin())
     other_page = open_link(other, invitation)
-    client.post(admin_on_page, {"action": "accept"})
-    response = other.post(other_page, {"action": "accept"})
+    client.post(admin_on_page, {"action": "accept", "invitation": invitation.pk})
+    response = other.post(other_page, {"action": "accept", "invitation": invitation.pk})
     assert response.status_code == 410
     assert "already been used" in text(response)
     assert ResellerRelationship.objects.count() == 1
@@ -354,7 +365,9 @@ def test_decline_marks_invitation_declined_and_partner_sees_it(
     client, admin_on_page, invitation, customer, customer_admin, admin_agent
 ):
     # R9: the administrator may decline; the partner sees it.
-    response = client.post(admin_on_page, {"action": "decline"})
+    response = client.post(
+        admin_on_page, {"action": "decline", "invitation": invitation.pk}
+    )
     assert response.status_code == 200
     assert "You declined the request" in text(response)
     invitation.refresh_from_db()
@@ -375,7 +388,7 @@ def test_decline_marks_invitation_declined_and_partner_sees_it(
 
 
 def test_decline_then_link_shows_declined_page(client, admin_on_page, invitation):
-    client.post(admin_on_page, {"action": "decline"})
+    client.post(admin_on_page, {"action": "decline", "invitation": invitation.pk})
     response = client.get(
         reverse("invitations:accept", kwargs={"token": tokens.make_token(invitation)})
     )
@@ -393,7 +406,9 @@ def test_experience_page_for_partner_user_says_why_they_cannot_accept(
     page = client.get(url)
     assert "You are signed in with a partner account" in text(page)
     assert "Accept and authorize" not in text(page)
-    response = client.post(url, {"action": "accept"}, follow=True)
+    response = client.post(
+        url, {"action": "accept", "invitation": invitation.pk}, follow=True
+    )
     assert "You are signed in with a partner account" in text(response)
     assert not ResellerRelationship.objects.exists()
     invitation.refresh_from_db()
@@ -426,7 +441,9 @@ def test_accept_by_customer_in_other_country_refused_naming_both_countries(
     wingtip = factories.CustomerFactory(name="Wingtip", country="US")
     client.force_login(factories.customer_admin(wingtip))
     url = open_link(client, invitation)
-    response = client.post(url, {"action": "accept"}, follow=True)
+    response = client.post(
+        url, {"action": "accept", "invitation": invitation.pk}, follow=True
+    )
     body = text(response)
     assert "France" in body
     assert "United States of America" in body
@@ -447,7 +464,9 @@ def test_accept_by_customer_in_other_cloud_refused_naming_both_clouds(client):
     customer = factories.CustomerFactory(country="DE", cloud=Cloud.PUBLIC)
     client.force_login(factories.customer_admin(customer))
     response = client.post(
-        open_link(client, invitation), {"action": "accept"}, follow=True
+        open_link(client, invitation),
+        {"action": "accept", "invitation": invitation.pk},
+        follow=True,
     )
     body = text(response)
     assert "Microsoft Cloud Germany" in body
@@ -467,7 +486,7 @@ def test_accept_after_link_expired_while_page_was_open_refused_with_410(
         assert client.get(url).status_code == 200
     with time_machine.travel(invitation.expires_at + timedelta(minutes=1)):
         page = client.get(url)
-        response = client.post(url, {"action": "accept"})
+        response = client.post(url, {"action": "accept", "invitation": invitation.pk})
     assert page.status_code == 410
     assert "This link has expired" in text(page)
     assert response.status_code == 410
@@ -503,7 +522,7 @@ def test_accept_emails_admin_agents_global_admins_and_creator_after_commit(
     client.force_login(customer_admin)
     url = open_link(client, invitation)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        client.post(url, {"action": "accept"})
+        client.post(url, {"action": "accept", "invitation": invitation.pk})
     assert len(callbacks) == 1
     recipients = sorted(address for m in mail.outbox for address in m.to)
     assert recipients == ["adam@contoso.test", "ava@contoso.test", "sara@contoso.test"]
@@ -514,11 +533,11 @@ def test_accept_emails_admin_agents_global_admins_and_creator_after_commit(
 
 
 def test_accept_sends_no_email_before_commit(
-    client, admin_on_page, django_capture_on_commit_callbacks
+    client, admin_on_page, invitation, django_capture_on_commit_callbacks
 ):
     # R10: mail goes out only after the acceptance is committed.
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        client.post(admin_on_page, {"action": "accept"})
+        client.post(admin_on_page, {"action": "accept", "invitation": invitation.pk})
     assert len(callbacks) == 1
     assert mail.outbox == []
     assert not Notification.objects.exists()
@@ -532,7 +551,7 @@ def test_accept_notice_shown_once_on_partner_next_page(
     client.force_login(customer_admin)
     url = open_link(client, invitation)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(url, {"action": "accept"})
+        client.post(url, {"action": "accept", "invitation": invitation.pk})
     notice = "Tailspin Toys accepted your reseller relationship request."
     partner_client = Client()
     partner_client.force_login(partner_team["agent"])
@@ -562,7 +581,9 @@ def test_accept_with_failing_email_backend_keeps_acceptance_and_records_error(
         caplog.at_level(logging.ERROR, logger="invitations.notifications"),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        response = client.post(admin_on_page, {"action": "accept"})
+        response = client.post(
+            admin_on_page, {"action": "accept", "invitation": invitation.pk}
+        )
     assert response.status_code == 302
     invitation.refresh_from_db()
     assert invitation.status == Invitation.Status.ACCEPTED
@@ -578,10 +599,10 @@ def test_accept_with_failing_email_backend_keeps_acceptance_and_records_error(
 
 
 def test_decline_notifies_partner(
-    client, admin_on_page, admin_agent, django_capture_on_commit_callbacks
+    client, admin_on_page, invitation, admin_agent, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(admin_on_page, {"action": "decline"})
+        client.post(admin_on_page, {"action": "decline", "invitation": invitation.pk})
     assert [m.to for m in mail.outbox] == [[admin_agent.email]]
     assert Notification.objects.get().kind == Notification.Kind.INVITATION_DECLINED
 
@@ -599,7 +620,9 @@ def test_accept_dap_invitation_after_dap_removed_restores_dap_on_same_relationsh
     dap_remove(relationship_id=relationship.pk, actor=customer_admin)
     invitation = factories.InvitationFactory(partner=partner, include_dap=True)
     client.force_login(customer_admin)
-    client.post(open_link(client, invitation), {"action": "accept"})
+    client.post(
+        open_link(client, invitation), {"action": "accept", "invitation": invitation.pk}
+    )
     relationship.refresh_from_db()
     assert ResellerRelationship.objects.count() == 1
     assert relationship.dap_active is True
@@ -628,7 +651,9 @@ def test_accept_dap_invitation_after_dap_removed_shows_directory_on_card_again(
 
     invitation = factories.InvitationFactory(partner=partner, include_dap=True)
     client.force_login(customer_admin)
-    client.post(open_link(client, invitation), {"action": "accept"})
+    client.post(
+        open_link(client, invitation), {"action": "accept", "invitation": invitation.pk}
+    )
 
     after = text(partner_client.get(detail))
     assert "This customer removed your admin privileges." not in after
@@ -645,7 +670,9 @@ def test_accept_reseller_only_invitation_keeps_existing_dap(
     )
     invitation = factories.InvitationFactory(partner=partner, include_dap=False)
     client.force_login(customer_admin)
-    client.post(open_link(client, invitation), {"action": "accept"})
+    client.post(
+        open_link(client, invitation), {"action": "accept", "invitation": invitation.pk}
+    )
     relationship.refresh_from_db()
     assert relationship.dap_active is True
 
@@ -660,7 +687,9 @@ def test_accept_after_relationship_ended_reactivates_same_relationship(
     relationship_end(relationship_id=relationship.pk, actor=admin_agent)
     invitation = factories.InvitationFactory(partner=partner, include_dap=True)
     client.force_login(customer_admin)
-    client.post(open_link(client, invitation), {"action": "accept"})
+    client.post(
+        open_link(client, invitation), {"action": "accept", "invitation": invitation.pk}
+    )
     relationship.refresh_from_db()
     assert ResellerRelationship.objects.count() == 1
     assert relationship.status == ResellerRelationship.Status.ACTIVE
@@ -675,11 +704,63 @@ def test_accept_after_relationship_ended_reactivates_same_relationship(
 
 
 def test_accept_makes_customer_appear_on_partner_customers_page_at_once(
-    client, admin_on_page, customer, admin_agent
+    client, admin_on_page, invitation, customer, admin_agent
 ):
     # Issue 5: "The new customer appears on the partner's Customers page at once."
     partner_client = Client()
     partner_client.force_login(admin_agent)
     assert customer.name not in text(partner_client.get(reverse("customers:list")))
-    client.post(admin_on_page, {"action": "accept"})
+    client.post(admin_on_page, {"action": "accept", "invitation": invitation.pk})
     assert customer.name in text(partner_client.get(reverse("customers:list")))
+
+
+def test_accept_acts_only_on_the_invitation_shown(
+    client, admin_on_page, invitation, customer, other_partner
+):
+    # R9: a second link opened in another tab replaces the session's invitation;
+    # the Accept button of the first page must not accept the second request.
+    second = factories.InvitationFactory(partner=other_partner)
+    open_link(client, second)
+    response = client.post(
+        admin_on_page, {"action": "accept", "invitation": invitation.pk}, follow=True
+    )
+    assert "You opened another invitation link" in text(response)
+    second.refresh_from_db()
+    invitation.refresh_from_db()
+    assert second.status == invitation.status == Invitation.Status.PENDING
+    assert not ResellerRelationship.objects.exists()
+
+
+def test_accept_without_the_invitation_field_is_refused(client, admin_on_page):
+    # R9: a forged POST that does not say which request it accepts changes nothing.
+    client.post(admin_on_page, {"action": "accept"})
+    assert not ResellerRelationship.objects.exists()
+
+
+def test_decline_by_admin_of_another_country_is_refused(client, partner):
+    # R4: only an organisation that could accept may decline the request.
+    invitation = factories.InvitationFactory(partner=partner)
+    wingtip = factories.CustomerFactory(name="Wingtip", country="US")
+    client.force_login(factories.customer_admin(wingtip))
+    response = client.post(
+        open_link(client, invitation),
+        {"action": "decline", "invitation": invitation.pk},
+        follow=True,
+    )
+    assert "United States" in text(response)
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.PENDING
+
+
+def test_accept_after_link_renewed_in_between_is_refused(partner, customer_admin):
+    # R7: the link checked before the lock must still be current after it.
+    from invitations.services import invitation_accept, invitation_renew_link
+
+    invitation = factories.InvitationFactory(partner=partner)
+    old_nonce = invitation.link_nonce
+    invitation_renew_link(invitation_id=invitation.pk, actor=invitation.created_by)
+    with pytest.raises(DomainError):
+        invitation_accept(
+            invitation_id=invitation.pk, admin_user=customer_admin, link_nonce=old_nonce
+        )
+    assert not ResellerRelationship.objects.exists()

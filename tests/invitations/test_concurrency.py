@@ -154,7 +154,9 @@ def test_accept_posted_by_twenty_browsers_at_once_never_answers_500(setting):
 
     def post_accept(i):
         client, url = clients[i]
-        return client.post(url, {"action": "accept"}).status_code
+        return client.post(
+            url, {"action": "accept", "invitation": invitation.pk}
+        ).status_code
 
     statuses, errors = run_at_once(THREADS, post_accept)
 

@@ -204,7 +204,9 @@ def test_experience_page_post_accept_after_revocation_creates_nothing(
     client.force_login(admin)
     response = client.get(accept_url(tokens.make_token(invitation)))
     services.invitation_revoke(invitation_id=invitation.pk, actor=admin_agent)
-    page = client.post(response["Location"], {"action": "accept"})
+    page = client.post(
+        response["Location"], {"action": "accept", "invitation": invitation.pk}
+    )
     assert page.status_code == 410
     assert not ResellerRelationship.objects.exists()
     invitation.refresh_from_db()
