@@ -16,3 +16,14 @@ class RedactingGunicornLogger(Logger):
             key: redact(value) if isinstance(value, str) else value
             for key, value in super().atoms(resp, req, environ, request_time).items()
         }
+
+    # The error log names the request too ("Error handling request <uri>").
+    def error(self, msg, *args, **kwargs):
+        super().error(redact(str(msg)), *_redacted(args), **kwargs)
+
+    def exception(self, msg, *args, **kwargs):
+        super().exception(redact(str(msg)), *_redacted(args), **kwargs)
+
+
+def _redacted(args):
+    return [redact(a) if isinstance(a, str) else a for a in args]

@@ -1,8 +1,12 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from config import views
+from config.converters import IdConverter
 from partners import views as partner_views
+
+# Registered before the apps' URLconfs are included: they use <id:...>.
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("", views.home, name="home"),

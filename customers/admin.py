@@ -48,8 +48,9 @@ class SubscriptionInline(admin.TabularInline):
     model = Subscription
     extra = 0
     fields = ["offer_name", "quantity", "status", "provisioned_by", "created_at"]
-    readonly_fields = ["created_at"]
-    autocomplete_fields = ["provisioned_by"]
+    # Read-only here: an autocomplete widget per row would cost a query per row.
+    # The subscription's own admin page changes who provisioned it.
+    readonly_fields = ["provisioned_by", "created_at"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("provisioned_by")

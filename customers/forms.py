@@ -22,6 +22,18 @@ class ServiceRequestForm(forms.ModelForm):
 
 
 class UserChoiceField(forms.ModelMultipleChoiceField):
+    def clean(self, value):
+        # An id that cannot be a row (too long for the column) is an invalid
+        # choice, not a database error (R20).
+        for pk in value or []:
+            if not str(pk).isdigit() or len(str(pk)) > 18:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super().clean(value)
+
     def label_from_instance(self, obj):
         name = obj.get_full_name()
         return f"{name} ({obj.email})" if name else obj.email

@@ -5,7 +5,7 @@ changes, re-checks the state after the lock and writes its RelationshipEvent.
 """
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -51,25 +51,38 @@ def event_record(
 def customer_create_with_admin(
     *, name: str, domain: str, country: str, cloud: str, email: str, password: str
 ):
-    """Create a customer organisation and its first administrator (sign-up)."""
+    """Create a customer organisation and its first administrator (sign-up).
+
+    Two sign-ups for one domain at the same moment: the database's unique
+    constraint decides, and the loser gets the same "domain taken" refusal.
+    """
     domain = domain.strip().lower()
     User = get_user_model()
+    domain_taken = DomainError(
+        "domain_taken",
+        _("An organisation with the domain %(domain)s already exists.")
+        % {"domain": domain},
+    )
     if Customer.objects.filter(domain__iexact=domain).exists():
-        raise DomainError(
-            "domain_taken",
-            _("An organisation with the domain %(domain)s already exists.")
-            % {"domain": domain},
-        )
+        raise domain_taken
     if User.objects.filter(email__iexact=email).exists():
         raise DomainError(
             "email_taken", _("An account with this email address already exists.")
         )
     customer = Customer(name=name.strip(), domain=domain, country=country, cloud=cloud)
-    customer.full_clean()
-    customer.save()
-    user = User.objects.create_user(
-        username=email.lower(), email=email.lower(), password=password
-    )
+    customer.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            customer.save()
+            user = User.objects.create_user(
+                username=email.lower(), email=email.lower(), password=password
+            )
+    except IntegrityError as exc:
+        if Customer.objects.filter(domain__iexact=domain).exists():
+            raise domain_taken from exc
+        raise DomainError(
+            "email_taken", _("An account with this email address already exists.")
+        ) from exc
     CustomerMembership.objects.create(user=user, customer=customer, is_admin=True)
     return customer, user
 

@@ -7,28 +7,28 @@ app_name = "customers"
 urlpatterns = [
     # Partner side
     path("customers/", views.customer_list, name="list"),
-    path("customers/<int:customer_id>/", views.customer_detail, name="detail"),
-    path("customers/<int:customer_id>/card/", views.customer_card, name="card"),
+    path("customers/<id:customer_id>/", views.customer_detail, name="detail"),
+    path("customers/<id:customer_id>/card/", views.customer_card, name="card"),
     path(
-        "customers/<int:customer_id>/service-requests/new/",
+        "customers/<id:customer_id>/service-requests/new/",
         views.service_request_new,
         name="service_request_new",
     ),
     path(
-        "customers/<int:customer_id>/support-contacts/",
+        "customers/<id:customer_id>/support-contacts/",
         views.support_contacts,
         name="support_contacts",
     ),
-    path("customers/<int:customer_id>/end/", views.relationship_end, name="end"),
+    path("customers/<id:customer_id>/end/", views.relationship_end, name="end"),
     # Customer side
     path("customer/partners/", views.partner_relationships, name="partners"),
     path(
-        "customer/partners/<int:relationship_id>/remove-admin-privileges/",
+        "customer/partners/<id:relationship_id>/remove-admin-privileges/",
         views.customer_dap_remove,
         name="dap_remove",
     ),
     path(
-        "customer/partners/<int:relationship_id>/end/",
+        "customer/partners/<id:relationship_id>/end/",
         views.customer_relationship_end,
         name="customer_end",
     ),

@@ -334,7 +334,8 @@ class NotificationAdmin(ChangedThroughActionsMixin, PortalModelAdmin):
             ).values_list("pk", "email_language")
         )
         sent, refusals = 0, []
-        for notice in queryset:
+        # Only the notices whose email has not gone out: never send one twice.
+        for notice in queryset.filter(email_sent_at__isnull=True):
             ok = notification_email_send(
                 notice=notice, language=languages.get(notice.invitation_id, "en")
             )

@@ -19,6 +19,7 @@ class InvitationRequestForm(forms.Form):
     recipient_email = forms.EmailField(
         label=_("Customer email address (optional)"),
         required=False,
+        max_length=254,
         help_text=_("It goes in the To: line of the email draft."),
         error_messages={"invalid": _("Enter a valid email address.")},
     )
@@ -81,7 +82,8 @@ class SignUpForm(forms.Form):
         help_text=_("For example contoso.example."),
     )
     country = forms.ChoiceField(label=_("Country/region"))
-    email = forms.EmailField(label=_("Administrator's email address"))
+    # 150: the address is also the account's username.
+    email = forms.EmailField(label=_("Administrator's email address"), max_length=150)
     password = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -94,6 +96,18 @@ class SignUpForm(forms.Form):
         kwargs.setdefault("auto_id", "signup_%s")
         super().__init__(*args, **kwargs)
         self.fields["country"].choices = [("", _("Choose…"))] + list(countries)
+
+    def clean_organisation(self):
+        name = self.cleaned_data["organisation"]
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+            raise forms.ValidationError(
+                _(
+                    "The organisation name cannot contain line breaks or control "
+                    "characters."
+                ),
+                code="control_characters",
+            )
+        return name
 
     def clean_domain(self):
         return self.cleaned_data["domain"].lower()

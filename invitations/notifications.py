@@ -60,7 +60,8 @@ def notification_email_send(*, notice: Notification, language: str = "en") -> bo
         subject = render_to_string("invitations/email/notice_subject.txt", context)
         body = render_to_string("invitations/email/notice_body.txt", context)
     try:
-        send_mail(subject.strip(), body, None, [notice.user.email])
+        # One line whatever the names hold: a header cannot carry a line break.
+        send_mail(" ".join(subject.split()), body, None, [notice.user.email])
     except Exception as exc:  # any backend failure: log, record, keep the acceptance
         logger.exception(
             "notification email failed",

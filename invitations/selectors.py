@@ -1,6 +1,7 @@
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from invitations import tokens
 from invitations.models import Invitation
@@ -12,7 +13,15 @@ def invitation_list(*, partner: Partner, status: str = "") -> QuerySet:
     qs = Invitation.objects.filter(partner=partner).select_related(
         "created_by", "customer"
     )
-    if status:
+    # Filter on the status people see: a pending link past its date is expired.
+    now = timezone.now()
+    if status == Invitation.Status.PENDING:
+        qs = qs.filter(status=status, expires_at__gt=now)
+    elif status == Invitation.Status.EXPIRED:
+        qs = qs.filter(
+            Q(status=status) | Q(status=Invitation.Status.PENDING, expires_at__lte=now)
+        )
+    elif status:
         qs = qs.filter(status=status)
     return qs.order_by("-sent_at", "-id")
 

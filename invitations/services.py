@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from customers.exceptions import DomainError
 from customers.models import Customer, ResellerRelationship
 from customers.services import event_record, relationship_grant
+from invitations import tokens
 from invitations.models import LINK_PLACEHOLDER, Invitation
 from invitations.notifications import notify_partner
 from partners.models import Cloud, Partner
@@ -126,8 +127,20 @@ def invitation_save_draft(
             _("Keep the link: it connects the customer to your account."),
         )
     # R7: wherever the partner put the link, the database keeps only the placeholder.
-    invitation.subject = subject.strip().replace(link, LINK_PLACEHOLDER)
-    invitation.body = body.replace(link, LINK_PLACEHOLDER)
+    subject = subject.strip().replace(link, LINK_PLACEHOLDER)
+    body = body.replace(link, LINK_PLACEHOLDER)
+    if tokens.make_token(invitation) in subject + body:
+        # A changed copy of the link (other address, bare token) would be stored
+        # in plaintext and would not work for the customer anyway.
+        raise DomainError(
+            "link_altered",
+            _(
+                "Keep the link exactly as it is: a changed copy of it does not "
+                "work. Remove the copy and keep the original link."
+            ),
+        )
+    invitation.subject = subject
+    invitation.body = body
     invitation.save(update_fields=["subject", "body"])
     return invitation
 

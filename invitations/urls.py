@@ -7,16 +7,14 @@ app_name = "invitations"
 urlpatterns = [
     path("invitations/", views.invitation_list, name="list"),
     path("invitations/new/", views.invitation_new, name="new"),
+    path("invitations/<id:invitation_id>/email/", views.invitation_email, name="email"),
     path(
-        "invitations/<int:invitation_id>/email/", views.invitation_email, name="email"
-    ),
-    path(
-        "invitations/<int:invitation_id>/revoke/",
+        "invitations/<id:invitation_id>/revoke/",
         views.invitation_revoke,
         name="revoke",
     ),
     path(
-        "invitations/<int:invitation_id>/new-link/",
+        "invitations/<id:invitation_id>/new-link/",
         views.invitation_new_link,
         name="new_link",
     ),

@@ -152,12 +152,12 @@ def invitation_list(request):
     new_link_urls = reverse_each("invitations:new_link", "invitation_id", ids)
     rows = []
     for inv in invitations:
-        status = inv.effective_status(now)
+        shown = inv.effective_status(now)
         rows.append(
             {
                 "invitation": inv,
-                "status": status,
-                "status_label": Status(status).label,
+                "status": shown,
+                "status_label": Status(shown).label,
                 "can_manage": can_manage_invitation(request.membership, inv),
                 "email_url": email_urls[inv.pk],
                 "revoke_url": revoke_urls[inv.pk],

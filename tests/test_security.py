@@ -433,6 +433,7 @@ def test_check_deploy_is_clean_with_production_settings():
         "DJANGO_SECRET_KEY": "x" * 20
         + "-Production-like-secret-key-for-the-check-0123456789",
         "DJANGO_ALLOWED_HOSTS": "portal.example",
+        "PORTAL_BASE_URL": "https://portal.example",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -516,3 +516,19 @@ def test_save_draft_with_link_as_start_of_longer_url_is_refused(db):
     assert contains_exact_link(link, link)
     assert not contains_exact_link(f"Open {link}extra now", link)
     assert not contains_exact_link("Open http://127.0.0.1:8000/ now", link)
+
+
+@pytest.mark.parametrize(
+    "copy", ["https://elsewhere.example/accept/{token}/", "{token}"]
+)
+def test_save_draft_with_changed_copy_of_link_is_refused(client, invitation, copy):
+    # R7: the token may stand in the database only as the placeholder of the link.
+    link = tokens.link_for(invitation)
+    token = tokens.make_token(invitation)
+    body = f"Open {link}\nor {copy.format(token=token)}\n"
+    response = client.post(
+        draft_url(invitation), {"subject": "Hello", "body": body, "action": "save"}
+    )
+    assert response.status_code == 400
+    assert "Keep the link exactly as it is" in response.content.decode()
+    assert token not in stored_text(invitation)

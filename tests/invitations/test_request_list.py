@@ -418,3 +418,26 @@ def test_list_queries_same_for_few_and_many_requests(
     assert many == few
     with django_assert_max_num_queries(MAX_LIST_QUERIES):
         client.get(LIST_URL, {"page": 3})
+
+
+def test_list_filter_uses_the_status_people_see(client, admin_agent, partner, sara):
+    # A pending link past its date shows as expired, and filters as expired.
+    fresh = invite(partner, sara, recipient_email="fresh@tailspin.example")
+    stale = invite(
+        partner, sara, days_ago=120, recipient_email="stale@tailspin.example"
+    )
+    client.force_login(admin_agent)
+    url = reverse("invitations:list")
+    pending = client.get(url, {"status": "pending"}).content.decode()
+    expired = client.get(url, {"status": "expired"}).content.decode()
+    assert row_of(pending, fresh) and not row_of(pending, stale)
+    assert row_of(expired, stale) and not row_of(expired, fresh)
+
+
+def test_unfiltered_list_pagination_keeps_every_status(client, admin_agent, partner):
+    for days in range(30):
+        invite(partner, admin_agent, days_ago=days)
+    client.force_login(admin_agent)
+    html = client.get(reverse("invitations:list")).content.decode()
+    assert "status=pending" not in html
+    assert '<option value="" selected' in html or 'value="pending" selected' not in html
