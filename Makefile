@@ -16,10 +16,13 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Set up, migrate, seed the demo data, print the sign-ins and serve on :8000.
+# Served with DEBUG off, as people will see it: the portal's own 404 and 500 pages,
+# static files from WhiteNoise (hence collectstatic). Seeding runs with DEBUG on.
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	DJANGO_DEBUG=false $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## Set up and run every test (browser tests included when chromium is present).
 test: install

@@ -42,6 +42,7 @@ class JsonFormatter(logging.Formatter):
         for key in ("status_code", "event", "invitation_id", "partner_id"):
             if hasattr(record, key):
                 payload[key] = getattr(record, key)
-        if record.exc_info:
+        # A refused or missing page is a warning, not a crash: no traceback.
+        if record.exc_info and getattr(record, "status_code", 500) >= 500:
             payload["exception"] = redact(self.formatException(record.exc_info))
         return json.dumps(payload, default=str)

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from invitations.models import Invitation
+from partners.countries import country_name
 from partners.models import Cloud
 
 DAP_LABEL = _(
@@ -90,12 +91,34 @@ class SignUpForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, partner=None, **kwargs):
         # Shown on the same page as the sign-in form, which also has "email" and
         # "password": distinct ids keep each label tied to its own control.
         kwargs.setdefault("auto_id", "signup_%s")
         super().__init__(*args, **kwargs)
+        self.partner = partner
         self.fields["country"].choices = [("", _("Choose…"))] + list(countries)
+        if partner is not None:
+            self.fields["country"].initial = partner.country
+
+    def clean_country(self):
+        # R4 before anything is created: an organisation this partner cannot
+        # serve would be left behind with no partner.
+        country = self.cleaned_data["country"]
+        if self.partner is not None and country != self.partner.country:
+            raise forms.ValidationError(
+                _(
+                    "%(partner)s can have reseller relationships only with "
+                    "organisations in %(partner_country)s, not in %(country)s."
+                ),
+                code="country_mismatch",
+                params={
+                    "partner": self.partner.name,
+                    "partner_country": country_name(self.partner.country),
+                    "country": country_name(country),
+                },
+            )
+        return country
 
     def clean_organisation(self):
         name = self.cleaned_data["organisation"]

@@ -38,7 +38,7 @@ def _ensure_can_manage(request, invitation):
         raise PermissionDenied(
             gettext_lazy(
                 "Only the person who made this request, a Global admin or an Admin "
-                "agent can change it."
+                "agent can open or change it."
             )
         )
 
@@ -189,8 +189,15 @@ def invitation_revoke(request, invitation_id):
                 request, _("The request was revoked; its link no longer works.")
             )
         return redirect("invitations:list")
+    shown = invitation.effective_status(timezone.now())
     return render(
-        request, "invitations/invitation_revoke.html", {"invitation": invitation}
+        request,
+        "invitations/invitation_revoke.html",
+        {
+            "invitation": invitation,
+            "pending": shown == Status.PENDING,
+            "status_label": Status(shown).label,
+        },
     )
 
 
@@ -323,7 +330,7 @@ def experience(request, token, slug):
         return _link_gone(request, invitation, problem)
 
     signin_form = SignInForm(request)
-    signup_form = SignUpForm()
+    signup_form = SignUpForm(partner=invitation.partner)
     status = 200
     if request.method == "POST":
         action = request.POST.get("action")
@@ -335,7 +342,7 @@ def experience(request, token, slug):
                 return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
             status = 400
         elif action == "signup":
-            signup_form = SignUpForm(request.POST)
+            signup_form = SignUpForm(request.POST, partner=invitation.partner)
             if signup_form.is_valid():
                 data = signup_form.cleaned_data
                 try:
@@ -363,6 +370,13 @@ def experience(request, token, slug):
             request.session[SESSION_KEY] = proof
             return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
         elif action in ("accept", "decline"):
+            if membership is None:
+                messages.error(
+                    request,
+                    _why_cannot_accept(request.user)
+                    or _("Sign in as an administrator of your organisation first."),
+                )
+                return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
             if request.POST.get("invitation") != str(invitation.pk):
                 # R9: the session now holds another link (opened in another tab);
                 # never act on a request other than the one the person read.
@@ -374,13 +388,13 @@ def experience(request, token, slug):
                     ),
                 )
                 return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
-            if membership is None:
-                messages.error(
+            if action == "decline" and request.POST.get("confirmed") != "yes":
+                # Declining cannot be undone: ask once more, on a page of its own.
+                return render(
                     request,
-                    _why_cannot_accept(request.user)
-                    or _("Sign in as an administrator of your organisation first."),
+                    "portals/decline_confirm.html",
+                    {"invitation": invitation, "experience": chosen},
                 )
-                return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
             try:
                 if action == "accept":
                     services.invitation_accept(

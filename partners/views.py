@@ -1,7 +1,9 @@
+from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.views import LogoutView
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -35,7 +37,21 @@ def login_view(request):
     )
 
 
-logout_view = LogoutView.as_view()
+class PortalLogoutView(LogoutView):
+    """Sign out by POST (CSRF); a GET shows a page with the Sign out button."""
+
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request, *args, **kwargs):
+        return render(request, "registration/logout_confirm.html")
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, _("You are signed out."))
+        return response
+
+
+logout_view = PortalLogoutView.as_view()
 
 
 def permission_denied(request, exception=None):

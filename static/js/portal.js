@@ -2,15 +2,6 @@
 (function () {
   "use strict";
 
-  // Language selector: change language as soon as a language is picked.
-  document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
-    var select = form.querySelector("select");
-    var button = form.querySelector("[data-autosubmit-button]");
-    if (!select) return;
-    select.addEventListener("change", function () { form.submit(); });
-    if (button) button.classList.add("visually-hidden");
-  });
-
   // Customer cards (R11): the down arrow expands and collapses the card body.
   // A collapsed card's body is fetched from the server the first time it opens;
   // if that fails, the name's link (the customer's full page) takes over.
@@ -75,6 +66,9 @@
 
     if (copyButton && navigator.clipboard) {
       copyButton.hidden = false;
+      // The read-only copy of the text is for pages without JavaScript.
+      var fallbackBlock = document.querySelector("[data-copy-fallback]");
+      if (fallbackBlock) fallbackBlock.hidden = true;
       copyButton.addEventListener("click", function () {
         navigator.clipboard.writeText(currentText()).then(function () {
           status.textContent = copyButton.getAttribute("data-copied") || "Copied";

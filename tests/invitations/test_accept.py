@@ -366,7 +366,8 @@ def test_decline_marks_invitation_declined_and_partner_sees_it(
 ):
     # R9: the administrator may decline; the partner sees it.
     response = client.post(
-        admin_on_page, {"action": "decline", "invitation": invitation.pk}
+        admin_on_page,
+        {"action": "decline", "invitation": invitation.pk, "confirmed": "yes"},
     )
     assert response.status_code == 200
     assert "You declined the request" in text(response)
@@ -388,7 +389,10 @@ def test_decline_marks_invitation_declined_and_partner_sees_it(
 
 
 def test_decline_then_link_shows_declined_page(client, admin_on_page, invitation):
-    client.post(admin_on_page, {"action": "decline", "invitation": invitation.pk})
+    client.post(
+        admin_on_page,
+        {"action": "decline", "invitation": invitation.pk, "confirmed": "yes"},
+    )
     response = client.get(
         reverse("invitations:accept", kwargs={"token": tokens.make_token(invitation)})
     )
@@ -602,7 +606,10 @@ def test_decline_notifies_partner(
     client, admin_on_page, invitation, admin_agent, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(admin_on_page, {"action": "decline", "invitation": invitation.pk})
+        client.post(
+            admin_on_page,
+            {"action": "decline", "invitation": invitation.pk, "confirmed": "yes"},
+        )
     assert [m.to for m in mail.outbox] == [[admin_agent.email]]
     assert Notification.objects.get().kind == Notification.Kind.INVITATION_DECLINED
 
@@ -744,7 +751,7 @@ def test_decline_by_admin_of_another_country_is_refused(client, partner):
     client.force_login(factories.customer_admin(wingtip))
     response = client.post(
         open_link(client, invitation),
-        {"action": "decline", "invitation": invitation.pk},
+        {"action": "decline", "invitation": invitation.pk, "confirmed": "yes"},
         follow=True,
     )
     assert "United States" in text(response)
@@ -764,3 +771,35 @@ def test_accept_after_link_renewed_in_between_is_refused(partner, customer_admin
             invitation_id=invitation.pk, admin_user=customer_admin, link_nonce=old_nonce
         )
     assert not ResellerRelationship.objects.exists()
+
+
+def test_decline_asks_for_confirmation_first(client, admin_on_page, invitation):
+    # Declining cannot be undone: the first POST only shows a confirmation page.
+    response = client.post(
+        admin_on_page, {"action": "decline", "invitation": invitation.pk}
+    )
+    assert response.status_code == 200
+    assert "Decline the request from" in text(response)
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.PENDING
+
+
+def test_sign_up_in_another_country_is_refused_before_anything_is_created(
+    client, invitation
+):
+    # R4: the organisation would be created and then refused at acceptance.
+    page = open_link(client, invitation)
+    response = client.post(
+        page,
+        {
+            "action": "signup",
+            "organisation": "Blue Yonder",
+            "domain": "blue-yonder.example",
+            "country": "US",
+            "email": "admin@blue-yonder.example",
+            "password": "a-Strong-passw0rd!",
+        },
+    )
+    assert response.status_code == 400
+    assert "only with organisations in France" in text(response)
+    assert not Customer.objects.filter(domain="blue-yonder.example").exists()
