@@ -13,7 +13,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", partner_views.login_view, name="login"),
     path("accounts/logout/", partner_views.logout_view, name="logout"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", partner_views.set_language_view, name="set_language"),
     # Each app owns its whole URL space (customers/ and customer/; invitations/
     # and portals/), so one namespace per app.
     path("", include("customers.urls")),

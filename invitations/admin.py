@@ -32,7 +32,7 @@ from invitations.experiences import (
     experience_for,
 )
 from invitations.models import Invitation
-from invitations.notifications import notification_email_send
+from invitations.notifications import notification_email_send, recipient_language
 from partners.models import Notification
 
 Status = Invitation.Status
@@ -328,16 +328,14 @@ class NotificationAdmin(ChangedThroughActionsMixin, PortalModelAdmin):
 
     @admin.action(description=_("Send the email again"), permissions=["change"])
     def retry_email(self, request, queryset):
-        languages = dict(
-            Invitation.objects.filter(
-                pk__in={n.invitation_id for n in queryset}
-            ).values_list("pk", "email_language")
-        )
         sent, refusals = 0, []
         # Only the notices whose email has not gone out: never send one twice.
-        for notice in queryset.filter(email_sent_at__isnull=True):
+        pending = queryset.filter(email_sent_at__isnull=True).select_related(
+            "user__partner_membership"
+        )
+        for notice in pending:
             ok = notification_email_send(
-                notice=notice, language=languages.get(notice.invitation_id, "en")
+                notice=notice, language=recipient_language(notice.user)
             )
             if ok:
                 sent += 1

@@ -7,6 +7,7 @@ the acceptance, and staff can retry from the admin.
 
 import logging
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db.models import Q
@@ -31,8 +32,16 @@ def recipients_for(invitation):
             )
             | Q(pk=invitation.created_by_id),
             is_active=True,
-        ).distinct()
+        )
+        .select_related("partner_membership")
+        .distinct()
     )
+
+
+def recipient_language(user) -> str:
+    """The language the partner user last used in the portal (R19)."""
+    membership = getattr(user, "partner_membership", None)
+    return (membership.language if membership else "") or settings.LANGUAGE_CODE
 
 
 def notify_partner(*, invitation_id: int, kind: str) -> None:
@@ -50,7 +59,7 @@ def notify_partner(*, invitation_id: int, kind: str) -> None:
             customer_name=customer_name,
             invitation_id=invitation.pk,
         )
-        notification_email_send(notice=notice, language=invitation.email_language)
+        notification_email_send(notice=notice, language=recipient_language(user))
 
 
 def notification_email_send(*, notice: Notification, language: str = "en") -> bool:

@@ -68,6 +68,10 @@ class PartnerMembership(models.Model):
         related_name="memberships",
         verbose_name=_("partner"),
     )
+    # The language the person last used in the portal: their emails use it (R19).
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True
+    )
 
     class Meta:
         verbose_name = _("partner user")

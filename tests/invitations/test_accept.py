@@ -803,3 +803,21 @@ def test_sign_up_in_another_country_is_refused_before_anything_is_created(
     assert response.status_code == 400
     assert "only with organisations in France" in text(response)
     assert not Customer.objects.filter(domain="blue-yonder.example").exists()
+
+
+def test_partner_emails_use_each_recipients_portal_language(
+    client, admin_on_page, invitation, admin_agent, django_capture_on_commit_callbacks
+):
+    # R19: the notice email follows the language the recipient uses in the portal,
+    # not the language of the customer's email.
+    partner_client = Client()
+    partner_client.force_login(admin_agent)
+    partner_client.post(
+        reverse("set_language"), {"language": "fr", "next": "/customers/"}
+    )
+    admin_agent.partner_membership.refresh_from_db()
+    assert admin_agent.partner_membership.language == "fr"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(admin_on_page, {"action": "accept", "invitation": invitation.pk})
+    (email,) = mail.outbox
+    assert "a accepté" in email.subject

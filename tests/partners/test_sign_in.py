@@ -88,3 +88,13 @@ def test_sign_in_post_without_any_field_shows_errors(client):
     response = client.post(reverse("login"), {})
     assert response.status_code == 400
     assert "Enter your email address." in response.content.decode()
+
+
+def test_sign_in_remembers_the_partner_users_language(client, partner):
+    # R19: the language in use at sign-in is kept for the emails the portal sends.
+    from tests.factories import partner_user
+
+    user = partner_user(partner=partner, email="ava@contoso.example")
+    post_login(client, "ava@contoso.example", PASSWORD, language="fr")
+    user.partner_membership.refresh_from_db()
+    assert user.partner_membership.language == "fr"
