@@ -248,3 +248,24 @@ def customer_timeline(*, customer, limit: int = 100):
         .select_related("actor", "partner")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def request_target(*, partner: Partner, customer_id) -> tuple | None:
+    """For "Request admin privileges" on a card: the partner's customer and the
+    address of one of its administrators, to fill in the request (R11, R13)."""
+    if not str(customer_id).isdigit() or len(str(customer_id)) > 18:
+        return None
+    relationship = (
+        ResellerRelationship.objects.filter(partner=partner, customer_id=customer_id)
+        .select_related("customer")
+        .first()
+    )
+    if relationship is None:
+        return None
+    admin = (
+        relationship.customer.members.filter(is_admin=True)
+        .select_related("user")
+        .order_by("user__email")
+        .first()
+    )
+    return relationship.customer, admin.user.email if admin else ""

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
+from customers import selectors as customer_selectors
 from customers.exceptions import DomainError
 from customers.services import customer_create_with_admin
 from invitations import selectors, services, tokens
@@ -56,7 +57,12 @@ def invitation_new(request):
     """R2/R3: choose DAP, recipient and email language; then go to the draft."""
     # A POST with no field at all is still a POST (R3: a forged one is refused).
     data = request.POST if request.method == "POST" else None
-    form = InvitationRequestForm(data, partner=request.partner)
+    # From a card's "Request admin privileges": say for whom, fill in the address.
+    target = customer_selectors.request_target(
+        partner=request.partner, customer_id=request.GET.get("customer", "")
+    )
+    initial = {"recipient_email": target[1]} if target else {}
+    form = InvitationRequestForm(data, partner=request.partner, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             invitation = services.invitation_create(
@@ -71,6 +77,7 @@ def invitation_new(request):
         "invitations/invitation_new.html",
         {
             "form": form,
+            "target_customer": target[0] if target else None,
             "partner_country": country_name(request.partner.country),
             "cloud_label": Cloud(request.partner.cloud).label,
         },

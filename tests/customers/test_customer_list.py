@@ -333,7 +333,9 @@ def test_card_without_dap_hides_users_and_licenses_and_foreign_services(
     assert "Other Partner Offer" not in card
     assert "you do not have admin privileges" in card
     assert "Request admin privileges" in card
-    assert f'href="{reverse("invitations:new")}?dap=1"' in card
+    assert (
+        f'href="{reverse("invitations:new")}?dap=1&amp;customer={litware.pk}"' in card
+    )
 
 
 def test_card_request_admin_privileges_starts_request_with_dap_ticked(
@@ -342,11 +344,28 @@ def test_card_request_admin_privileges_starts_request_with_dap_ticked(
     # R11 → R2: the link opens the request form with the DAP box ticked.
     litware = factories.CustomerFactory(name="Litware")
     related(partner, litware, dap=False)
+    factories.customer_admin(litware, email="admin@litware.example")
     card = card_html(client.get(EXPANDED_URL).content.decode(), litware)
     href = re.search(r'href="([^"]+)"[^>]*>Request admin privileges', card).group(1)
     form = client.get(href.replace("&amp;", "&")).content.decode()
     checkbox = re.search(r'<input[^>]*name="include_dap"[^>]*>', form).group(0)
     assert "checked" in checkbox
+    # It says for whom, and fills in an administrator's address.
+    assert "Asking Litware for admin privileges" in form
+    assert 'value="admin@litware.example"' in form
+
+
+def test_request_form_ignores_a_customer_of_another_partner(
+    client, viewer, other_partner
+):
+    # R17: the customer parameter never reveals another partner's customer.
+    stranger = factories.CustomerFactory(name="Stranger Inc")
+    related(other_partner, stranger)
+    factories.customer_admin(stranger, email="admin@stranger.example")
+    form = client.get(reverse("invitations:new"), {"customer": stranger.pk})
+    assert form.status_code == 200
+    assert "Stranger Inc" not in form.content.decode()
+    assert "admin@stranger.example" not in form.content.decode()
 
 
 def test_card_without_dap_hides_request_admin_privileges_for_helpdesk(
