@@ -5,11 +5,10 @@ Each returns a fixed number of queries whatever the number of rows.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from customers.models import (
-    Customer,
     RelationshipEvent,
     ResellerRelationship,
     ServiceRequest,
@@ -19,8 +18,9 @@ from customers.models import (
 from partners.models import Partner
 
 ORDERINGS = {
-    "name": ("customer__name", "customer__id"),
-    "-name": ("-customer__name", "-customer__id"),
+    # customer_name is the relationship's copy of the name: see rel_partner_name_idx.
+    "name": ("customer_name", "customer_id"),
+    "-name": ("-customer_name", "-customer_id"),
     "since": ("since", "id"),
     "-since": ("-since", "-id"),
 }
@@ -44,6 +44,7 @@ class CustomerCard:
     # Filled by list views that compute every row's links at once.
     detail_url: str = ""
     body_url: str = ""
+    dom_id: str = ""
 
     @property
     def customer(self):
@@ -110,78 +111,39 @@ def card_build(
     )
 
 
-class RelationshipsByCustomerName:
-    """The partner's relationships in customer-name order, for the Paginator.
+# What a collapsed card's head shows: read nothing more.
+HEAD_FIELDS = (
+    "id",
+    "partner_id",
+    "customer_id",
+    "customer_name",
+    "status",
+    "dap_active",
+    "since",
+    "customer__id",
+    "customer__name",
+    "customer__domain",
+)
 
-    Sorting relationships joined to their customers sorts all of the partner's
-    customers on every page view (SQLite's planner picks that plan), so the page
-    would cost more with each new customer. Instead, a page's customers are read in
-    the order of the name index, each probed in the partner/customer index until
-    the page is full, and only their relationships are fetched: still one query per
-    page (the page of customers is a subquery), plus the count.
-    """
 
-    def __init__(
-        self, *, partner: Partner, search: str, descending: bool, with_cards: bool
-    ):
-        self.partner = partner
-        self.with_cards = with_cards
-        self.active = ResellerRelationship.objects.filter(
-            partner=partner, status=ResellerRelationship.Status.ACTIVE
-        )
-        self.customers = Customer.objects.filter(
-            Exists(self.active.filter(customer=OuterRef("pk")))
-        )
-        self.search = search
-        if search:
-            self.customers = self.customers.filter(
-                Q(name__icontains=search) | Q(domain__icontains=search)
-            )
-        self.descending = descending
-
-    def count(self) -> int:
-        # One relationship per pair: as many customers as relationships. Without a
-        # search the relationship index alone answers; with one, the customers
-        # are filtered first and only the matches are probed.
-        return self.customers.count() if self.search else self.active.count()
-
-    def __getitem__(self, window: slice) -> QuerySet:
-        order = "-name" if self.descending else "name"
-        page = self.customers.order_by(order, order.replace("name", "id"))
-        # The subquery already requires an active relationship; filtering on the
-        # pair alone lets the database use the one-per-pair index.
-        qs = (
-            ResellerRelationship.objects.filter(
-                partner=self.partner, customer__in=page.values("pk")[window]
-            )
-            .select_related("customer")
-            .order_by(*ORDERINGS[order])
-        )
-        if self.with_cards:
-            qs = qs.prefetch_related(*_card_prefetches(self.partner))
-        return qs
+def _with_cards(qs, partner: Partner):
+    return qs.prefetch_related(*_card_prefetches(partner))
 
 
 def customer_list(
     *, partner: Partner, search: str = "", order: str = "name", with_cards=False
-) -> QuerySet | RelationshipsByCustomerName:
+) -> QuerySet:
     """The partner's active relationships, searched and sorted.
 
     ``with_cards`` prefetches everything the cards show (for a page whose cards
     are expanded server-side); without it only the card heads' data is read.
-    Sliced by the Paginator: each page costs the same queries, and about the same
-    time, whatever the number of customers.
+    Both orders are served by an index on (partner, status, ...): a page costs
+    the same queries, and about the same time, whatever the number of customers
+    and whichever page it is.
     """
     search = search.strip()
     if order not in ORDERINGS:
         order = "name"
-    if order in ("name", "-name"):
-        return RelationshipsByCustomerName(
-            partner=partner,
-            search=search,
-            descending=order == "-name",
-            with_cards=with_cards,
-        )
     qs = ResellerRelationship.objects.filter(
         partner=partner, status=ResellerRelationship.Status.ACTIVE
     ).select_related("customer")
@@ -189,11 +151,8 @@ def customer_list(
         qs = qs.filter(
             Q(customer__name__icontains=search) | Q(customer__domain__icontains=search)
         )
-    # rel_partner_idx (partner, status, since) gives this order without a sort.
     qs = qs.order_by(*ORDERINGS[order])
-    if with_cards:
-        qs = qs.prefetch_related(*_card_prefetches(partner))
-    return qs
+    return _with_cards(qs, partner) if with_cards else qs.only(*HEAD_FIELDS)
 
 
 def customer_relationship_get(

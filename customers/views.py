@@ -84,8 +84,10 @@ def customer_list(request):
     detail_urls = reverse_each("customers:detail", "customer_id", ids)
     body_urls = reverse_each("customers:card", "customer_id", ids)
     for card in cards:
-        card.detail_url = detail_urls[card.relationship.customer_id]
-        card.body_url = body_urls[card.relationship.customer_id]
+        customer_id = card.relationship.customer_id
+        card.detail_url = detail_urls[customer_id]
+        card.body_url = body_urls[customer_id]
+        card.dom_id = f"card-{customer_id}"
     return render(
         request,
         "customers/customer_list.html",

@@ -10,8 +10,25 @@ from partners.models import Partner
 
 def invitation_list(*, partner: Partner, status: str = "") -> QuerySet:
     """The partner's requests, newest first (R17: only theirs)."""
-    qs = Invitation.objects.filter(partner=partner).select_related(
-        "created_by", "customer"
+    # The list shows neither the draft nor most of the people's columns.
+    qs = (
+        Invitation.objects.filter(partner=partner)
+        .select_related("created_by", "customer")
+        .only(
+            "id",
+            "partner_id",
+            "status",
+            "include_dap",
+            "recipient_email",
+            "sent_at",
+            "expires_at",
+            "created_by__id",
+            "created_by__email",
+            "created_by__first_name",
+            "created_by__last_name",
+            "customer__id",
+            "customer__name",
+        )
     )
     # Filter on the status people see: a pending link past its date is expired.
     now = timezone.now()

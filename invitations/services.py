@@ -242,7 +242,6 @@ def _ensure_customer_matches(invitation: Invitation, customer: Customer) -> None
         )
 
 
-@transaction.atomic
 def _ensure_same_link(invitation: Invitation, link_nonce: str | None) -> None:
     """The link checked before the lock must still be the current one after it:
     a "Create a new link" that committed in between invalidates it (R7)."""
@@ -253,6 +252,7 @@ def _ensure_same_link(invitation: Invitation, link_nonce: str | None) -> None:
         )
 
 
+@transaction.atomic
 def invitation_accept(
     *, invitation_id: int, admin_user, link_nonce: str | None = None
 ) -> ResellerRelationship:

@@ -164,7 +164,7 @@ def invitation_list(request):
             {
                 "invitation": inv,
                 "status": shown,
-                "status_label": Status(shown).label,
+                "status_label": str(Status(shown).label),
                 "can_manage": can_manage_invitation(request.membership, inv),
                 "email_url": email_urls[inv.pk],
                 "revoke_url": revoke_urls[inv.pk],

@@ -478,7 +478,11 @@ def make_customers(partner, count, *, prefix):
     )
     relationships = ResellerRelationship.objects.bulk_create(
         ResellerRelationship(
-            partner=partner, customer=c, dap_active=i % 3 != 0, since=now
+            customer_name=c.name,
+            partner=partner,
+            customer=c,
+            dap_active=i % 3 != 0,
+            since=now,
         )
         for i, c in enumerate(customers)
     )
@@ -631,3 +635,15 @@ def test_expanded_list_has_open_toggles_and_a_way_back(client, viewer, adatum):
     assert 'aria-expanded="true"' in card
     assert "Collapse all cards" in html
     assert "expand=all" in client.get(LIST_URL).content.decode()
+
+
+def test_renaming_a_customer_keeps_the_list_in_name_order(client, viewer, partner):
+    # The relationship's copy of the name (for the index) follows a rename.
+    a = factories.CustomerFactory(name="Alpha")
+    b = factories.CustomerFactory(name="Bravo")
+    related(partner, a)
+    related(partner, b)
+    a.name = "Zulu"
+    a.save()
+    html = client.get(LIST_URL).content.decode()
+    assert card_names(html) == ["Bravo", "Zulu"]

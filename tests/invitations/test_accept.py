@@ -821,3 +821,26 @@ def test_partner_emails_use_each_recipients_portal_language(
         client.post(admin_on_page, {"action": "accept", "invitation": invitation.pk})
     (email,) = mail.outbox
     assert "a accepté" in email.subject
+
+
+@pytest.mark.parametrize("service", ["invitation_accept", "invitation_decline"])
+def test_accept_and_decline_run_in_one_transaction(
+    monkeypatch, partner, customer_admin, service
+):
+    # R9: the state change and its event commit together or not at all; the row
+    # lock needs the transaction too (on SQLite nothing else would show its lack).
+    from django.db import transaction
+
+    from invitations import services
+
+    seen = []
+    real = services._ensure_pending
+
+    def spy(invitation, now):
+        seen.append(transaction.get_autocommit())
+        return real(invitation, now)
+
+    monkeypatch.setattr(services, "_ensure_pending", spy)
+    invitation = factories.InvitationFactory(partner=partner)
+    getattr(services, service)(invitation_id=invitation.pk, admin_user=customer_admin)
+    assert seen == [False]
