@@ -68,10 +68,20 @@ def _sign_in(
     return page
 
 
-def _accept(http: httpx.Client, outcome: Outcome, page: str, token: str) -> None:
-    """POST Accept. The first click redirects to the result; a click that arrives
-    after another one committed is shown the result page at once (R9)."""
-    response = http.post(page, data={"action": "accept", "csrfmiddlewaretoken": token})
+def _accept(
+    http: httpx.Client, outcome: Outcome, page: str, token: str, invitation_id: int
+) -> None:
+    """POST Accept, naming the invitation shown as the page's form does. The first
+    click redirects to the result; a click that arrives after another one committed
+    is shown the result page at once (R9)."""
+    response = http.post(
+        page,
+        data={
+            "action": "accept",
+            "invitation": str(invitation_id),
+            "csrfmiddlewaretoken": token,
+        },
+    )
     if response.status_code == 200 and ACCEPTED_MARK in response.text:
         outcome.record(response)
         return
@@ -115,7 +125,13 @@ def many_invitations(*, base_url: str, accepters: list[dict], password: str) -> 
                 outcome.problems.append(f"{fixture['email']}: barrier broken")
                 return
             try:
-                _accept(http, outcome, page, http.cookies["csrftoken"])
+                _accept(
+                    http,
+                    outcome,
+                    page,
+                    http.cookies["csrftoken"],
+                    fixture["invitation_id"],
+                )
                 _check_accepted(http, outcome, page, fixture["email"])
             except httpx.HTTPError as exc:
                 outcome.problems.append(f"{fixture['email']}: {exc!r}")
@@ -146,7 +162,9 @@ def many_clicks(*, base_url: str, fixture: dict, password: str, clicks: int) -> 
         with httpx.Client(base_url=base_url, timeout=TIMEOUT, cookies=cookies) as http:
             barrier.wait()
             try:
-                _accept(http, outcome, page, cookies["csrftoken"])
+                _accept(
+                    http, outcome, page, cookies["csrftoken"], fixture["invitation_id"]
+                )
             except httpx.HTTPError as exc:
                 outcome.problems.append(f"click: {exc!r}")
 
