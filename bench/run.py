@@ -46,6 +46,11 @@ SMALL = 100
 # --- databases ------------------------------------------------------------------
 
 
+# Measured and printed, but not pages of issue 7's list: they do not count in its
+# targets.
+EXTRA_PAGES = frozenset({"Customers, all expanded", "Customer card (opened)"})
+
+
 def small_url(url: str) -> str:
     """The database of the 100-customer comparison, beside the main one."""
     if url.startswith("sqlite"):
@@ -532,12 +537,15 @@ def main() -> int:
         "Targets (figures only; they never fail the run"
         + ("; a smoke's timings mean nothing)" if smoke else ")")
     )
-    worst_rps = min(r["rps_ratio"] for r in report["rows"][1:])
-    worst_p99 = max(r["p99_ratio"] for r in report["rows"][1:])
+    # Judged on the pages issue 7 names; the extra rows (every card expanded
+    # server-side, one card's body) are printed to keep their cost in view.
+    judged = [r for r in report["rows"][1:] if r["page"] not in EXTRA_PAGES]
+    worst_rps = min(r["rps_ratio"] for r in judged)
+    worst_p99 = max(r["p99_ratio"] for r in judged)
     targets = [
-        ("every page ≥ 50% of the reference's req/s", worst_rps >= 0.5,
+        ("every page of the issue ≥ 50% of the reference's req/s", worst_rps >= 0.5,
          f"lowest {worst_rps:.2f}"),
-        ("every page p99 < 4 × the reference's", worst_p99 < 4,
+        ("every page of the issue: p99 < 4 × the reference's", worst_p99 < 4,
          f"highest {worst_p99:.2f}"),
         (f"Customers page: same queries at {customers} as at {small}",
          q_big["queries"] == q_little["queries"],
