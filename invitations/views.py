@@ -21,6 +21,7 @@ from invitations.experiences import EXPERIENCES, experience_for
 from invitations.forms import DraftForm, InvitationRequestForm, SignUpForm
 from invitations.models import Invitation
 from partners.countries import country_name
+from partners.formatting import date_formatter
 from partners.forms import SignInForm
 from partners.models import Cloud
 from partners.permissions import Action, can_manage_invitation, partner_required
@@ -158,6 +159,7 @@ def invitation_list(request):
     revoke_urls = reverse_each("invitations:revoke", "invitation_id", ids)
     new_link_urls = reverse_each("invitations:new_link", "invitation_id", ids)
     rows = []
+    format_date = date_formatter()
     for inv in invitations:
         shown = inv.effective_status(now)
         rows.append(
@@ -165,6 +167,8 @@ def invitation_list(request):
                 "invitation": inv,
                 "status": shown,
                 "status_label": str(Status(shown).label),
+                "sent": format_date(inv.sent_at),
+                "expires": format_date(inv.expires_at),
                 "can_manage": can_manage_invitation(request.membership, inv),
                 "email_url": email_urls[inv.pk],
                 "revoke_url": revoke_urls[inv.pk],

@@ -441,3 +441,21 @@ def test_unfiltered_list_pagination_keeps_every_status(client, admin_agent, part
     html = client.get(reverse("invitations:list")).content.decode()
     assert "status=pending" not in html
     assert '<option value="" selected' in html or 'value="pending" selected' not in html
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_list_dates_read_as_the_date_filter_writes_them(
+    client, admin_agent, partner, sara, language
+):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    invitation = invite(partner, sara, days_ago=3, recipient_email="d@t.example")
+    client.force_login(admin_agent)
+    client.cookies["django_language"] = language
+    row = row_of(client.get(reverse("invitations:list")).content.decode(), invitation)
+    with translation.override(language):
+        expected = Template('{{ d|date:"DATE_FORMAT" }}').render(
+            Context({"d": invitation.sent_at})
+        )
+    assert f"<td>{expected}</td>" in row
