@@ -46,6 +46,23 @@ class PortalModelAdmin(admin.ModelAdmin):
         return request.user.is_superuser and super().has_delete_permission(request, obj)
 
 
+class ChoicesFilter(admin.SimpleListFilter):
+    """A list filter of a few fixed choices, each a label and a Q (or a function of
+    the request giving one): the filters stay declarations."""
+
+    options: dict = {}
+
+    def lookups(self, request, model_admin):
+        return [(value, label) for value, (label, _q) in self.options.items()]
+
+    def queryset(self, request, queryset):
+        choice = self.options.get(self.value())
+        if choice is None:
+            return queryset
+        condition = choice[1]
+        return queryset.filter(condition(request) if callable(condition) else condition)
+
+
 class PartnerLinkMixin:
     """A ``partner_link`` column for models with a ``partner`` foreign key."""
 

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext_lazy
 
 from config.admin_utils import (
     ChangedThroughActionsMixin,
+    ChoicesFilter,
     CustomerLinkMixin,
     PartnerLinkMixin,
     PortalModelAdmin,
@@ -124,27 +125,16 @@ class RelationshipEventInline(ReadOnlyInlineMixin, admin.TabularInline):
 # --- Filters ----------------------------------------------------------------------
 
 
-class HandledByFilter(admin.SimpleListFilter):
+class HandledByFilter(ChoicesFilter):
     """Who works a service request; never a list of every user."""
 
     title = _("handled by")
     parameter_name = "handled"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("me", _("Me")),
-            ("nobody", _("Nobody yet")),
-            ("someone", _("Someone")),
-        ]
-
-    def queryset(self, request, queryset):
-        if self.value() == "me":
-            return queryset.filter(handled_by=request.user)
-        if self.value() == "nobody":
-            return queryset.filter(handled_by__isnull=True)
-        if self.value() == "someone":
-            return queryset.filter(handled_by__isnull=False)
-        return queryset
+    options = {
+        "me": (_("Me"), lambda request: Q(handled_by=request.user)),
+        "nobody": (_("Nobody yet"), Q(handled_by__isnull=True)),
+        "someone": (_("Someone"), Q(handled_by__isnull=False)),
+    }
 
 
 # --- Customers and their reference data -------------------------------------------

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext_lazy
 
 from config.admin_utils import (
     ChangedThroughActionsMixin,
+    ChoicesFilter,
     CustomerLinkMixin,
     PartnerLinkMixin,
     PortalModelAdmin,
@@ -256,25 +257,14 @@ def _experience(invitation):
     return experience_for(cloud=invitation.partner.cloud, sent_at=invitation.sent_at)
 
 
-class EmailStatusFilter(admin.SimpleListFilter):
+class EmailStatusFilter(ChoicesFilter):
     title = _("email")
     parameter_name = "email"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("sent", _("Sent")),
-            ("failed", _("Failed")),
-            ("waiting", _("Not sent")),
-        ]
-
-    def queryset(self, request, queryset):
-        if self.value() == "sent":
-            return queryset.filter(email_sent_at__isnull=False)
-        if self.value() == "failed":
-            return queryset.filter(email_sent_at__isnull=True).exclude(email_error="")
-        if self.value() == "waiting":
-            return queryset.filter(email_sent_at__isnull=True, email_error="")
-        return queryset
+    options = {
+        "sent": (_("Sent"), Q(email_sent_at__isnull=False)),
+        "failed": (_("Failed"), Q(email_sent_at__isnull=True) & ~Q(email_error="")),
+        "waiting": (_("Not sent"), Q(email_sent_at__isnull=True, email_error="")),
+    }
 
 
 # Registered here rather than in partners: the retry action calls the invitations
@@ -303,17 +293,7 @@ class NotificationAdmin(ChangedThroughActionsMixin, PortalModelAdmin):
         "invitation_id__exact",
     ]
     date_hierarchy = "created_at"
-    fields = [
-        "kind",
-        "user_email",
-        "partner_name",
-        "customer_name",
-        "invitation_link",
-        "created_at",
-        "seen_at",
-        "email_sent_at",
-        "email_error",
-    ]
+    fields = list_display
     readonly_fields = fields
     actions = ["retry_email"]
 
