@@ -20,6 +20,7 @@ from config.admin_utils import (
     PartnerLinkMixin,
     PortalModelAdmin,
     ReadOnlyInlineMixin,
+    act_on_each,
     admin_change_url_for,
     admin_changelist_url,
     admin_link,
@@ -28,7 +29,6 @@ from config.admin_utils import (
     report_outcome,
 )
 from customers import services
-from customers.exceptions import DomainError
 from customers.forms import EndRelationshipForm
 from customers.models import (
     Customer,
@@ -349,36 +349,28 @@ class ResellerRelationshipAdmin(
         """
         form = EndRelationshipForm(request.POST if "confirm" in request.POST else None)
         if form.is_bound and form.is_valid():
-            ended, refusals = 0, []
-            for relationship in queryset:
-                if not relationship.is_active:
-                    refusals.append(
-                        _("%(relationship)s had already ended.")
-                        % {"relationship": relationship}
-                    )
-                    continue
-                try:
-                    services.relationship_end(
-                        relationship_id=relationship.pk,
-                        actor=request.user,
-                        reason=form.cleaned_data["reason"],
-                        side="staff",
-                    )
-                except DomainError as exc:
-                    refusals.append(f"{relationship}: {exc}")
-                else:
-                    ended += 1
-                    self.log_change(request, relationship, _("Relationship ended."))
-            report_outcome(
+            act_on_each(
                 self,
                 request,
-                done=ended,
+                queryset,
+                skip=lambda r: (
+                    None
+                    if r.is_active
+                    else _("%(relationship)s had already ended.") % {"relationship": r}
+                ),
+                act=lambda r: services.relationship_end(
+                    relationship_id=r.pk,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                    side="staff",
+                ),
+                refused=lambda r, exc: f"{r}: {exc}",
+                log_message=_("Relationship ended."),
                 done_message=ngettext_lazy(
                     "%(count)s relationship ended.",
                     "%(count)s relationships ended.",
                     "count",
                 ),
-                refusals=refusals,
             )
             return None  # back to the list
         rows = list(queryset)

@@ -18,13 +18,13 @@ from config.admin_utils import (
     CustomerLinkMixin,
     PartnerLinkMixin,
     PortalModelAdmin,
+    act_on_each,
     admin_change_url_for,
     admin_changelist_url,
     admin_links,
     export_csv_action,
     report_outcome,
 )
-from customers.exceptions import DomainError
 from invitations import services
 from invitations.experiences import (
     AFTER,
@@ -221,35 +221,27 @@ class InvitationAdmin(
     def revoke_invitations(self, request, queryset):
         """R7 for staff: the same service as the portal, the staff member as actor;
         a request that is no longer pending is refused and named."""
-        revoked, refusals = 0, []
-        for invitation in queryset:
-            if invitation.status == Status.REVOKED:
-                refusals.append(
-                    _("Invitation #%(id)s was already revoked.") % {"id": invitation.pk}
-                )
-                continue
-            try:
-                services.invitation_revoke(
-                    invitation_id=invitation.pk, actor=request.user
-                )
-            except DomainError as exc:
-                refusals.append(
-                    _("Invitation #%(id)s: %(reason)s")
-                    % {"id": invitation.pk, "reason": exc}
-                )
-            else:
-                revoked += 1
-                self.log_change(request, invitation, _("Invitation revoked."))
-        report_outcome(
+        act_on_each(
             self,
             request,
-            done=revoked,
+            queryset,
+            skip=lambda inv: (
+                _("Invitation #%(id)s was already revoked.") % {"id": inv.pk}
+                if inv.status == Status.REVOKED
+                else None
+            ),
+            act=lambda inv: services.invitation_revoke(
+                invitation_id=inv.pk, actor=request.user
+            ),
+            refused=lambda inv, exc: (
+                _("Invitation #%(id)s: %(reason)s") % {"id": inv.pk, "reason": exc}
+            ),
+            log_message=_("Invitation revoked."),
             done_message=ngettext_lazy(
                 "%(count)s invitation revoked; its link no longer works.",
                 "%(count)s invitations revoked; their links no longer work.",
                 "count",
             ),
-            refusals=refusals,
         )
 
 
