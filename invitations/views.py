@@ -160,18 +160,20 @@ def invitation_list(request):
     new_link_urls = reverse_each("invitations:new_link", "invitation_id", ids)
     rows = []
     format_date = date_formatter()
+    status_labels = {value: str(label) for value, label in Status.choices}
     for inv in invitations:
         shown = inv.effective_status(now)
         rows.append(
             {
                 "invitation": inv,
                 "status": shown,
-                "status_label": str(Status(shown).label),
+                "status_label": status_labels[shown],
                 "sent": format_date(inv.sent_at),
                 "dap": inv.include_dap,
                 "recipient": inv.recipient_email or "—",
-                "creator": inv.created_by.get_full_name() or inv.created_by.email,
-                "customer": inv.customer.name if inv.customer_id else "—",
+                "creator": f"{inv.creator_first_name} {inv.creator_last_name}".strip()
+                or inv.creator_email,
+                "customer": inv.customer_name or "—",
                 "expires": format_date(inv.expires_at),
                 "can_manage": can_manage_invitation(request.membership, inv),
                 "email_url": email_urls[inv.pk],
