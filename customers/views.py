@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -8,6 +7,7 @@ from customers import selectors, services
 from customers.exceptions import DomainError
 from customers.forms import EndRelationshipForm, ServiceRequestForm, SupportContactsForm
 from customers.permissions import customer_admin_required
+from partners.pagination import Paginator
 from partners.permissions import Action, can, partner_required
 from partners.urls_utils import reverse_each
 

@@ -3,7 +3,6 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,6 +23,7 @@ from partners.countries import country_name
 from partners.formatting import date_formatter
 from partners.forms import SignInForm
 from partners.models import Cloud
+from partners.pagination import Paginator
 from partners.permissions import Action, can_manage_invitation, partner_required
 from partners.urls_utils import reverse_each
 
