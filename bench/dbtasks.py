@@ -63,11 +63,13 @@ def _contoso():
 
 
 def analyze(args) -> dict:
-    """PostgreSQL: table statistics now, as autovacuum would within a minute or so
-    of the bulk load. SQLite keeps none unless asked, as in production."""
+    """PostgreSQL: vacuum and table statistics now, as autovacuum would within a
+    minute or so of the bulk load (PostgreSQL 13 and later vacuum after many
+    inserts); the visibility map lets a COUNT read an index alone. SQLite keeps no
+    statistics unless asked, as in production."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE")
     return {"vendor": connection.vendor}
 
 
