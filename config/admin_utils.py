@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.http import HttpResponse
 from django.urls import NoReverseMatch, reverse
@@ -18,6 +19,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+
+from partners.countries import country_name
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +64,41 @@ class ChoicesFilter(admin.SimpleListFilter):
             return queryset
         condition = choice[1]
         return queryset.filter(condition(request) if callable(condition) else condition)
+
+
+def country_filter(field_path: str) -> type[admin.SimpleListFilter]:
+    """A list filter on a two-letter country code (``"country"``,
+    ``"customer__country"``) that lists the countries present by name, in the
+    staff member's language; the URL keeps the code (``?customer__country=FR``)."""
+
+    class CountryFilter(admin.SimpleListFilter):
+        title = _("country/region")
+        parameter_name = field_path
+
+        def lookups(self, request, model_admin):
+            field = get_fields_from_path(model_admin.model, field_path)[-1]
+            codes = (
+                field.model._default_manager.order_by()
+                .values_list(field.name, flat=True)
+                .distinct()
+            )
+            named = [(code, country_name(code)) for code in codes if code]
+            return sorted(named, key=lambda choice: choice[1])
+
+        def queryset(self, request, queryset):
+            if self.value():
+                return queryset.filter(**{field_path: self.value()})
+            return queryset
+
+    return CountryFilter
+
+
+class CountryColumnMixin:
+    """A ``country_label`` column: the model's ``country`` code by its name."""
+
+    @admin.display(description=_("country/region"), ordering="country")
+    def country_label(self, obj):
+        return country_name(obj.country)
 
 
 class PartnerLinkMixin:

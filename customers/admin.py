@@ -16,6 +16,7 @@ from django.utils.translation import ngettext_lazy
 from config.admin_utils import (
     ChangedThroughActionsMixin,
     ChoicesFilter,
+    CountryColumnMixin,
     CustomerLinkMixin,
     PartnerLinkMixin,
     PortalModelAdmin,
@@ -25,6 +26,7 @@ from config.admin_utils import (
     admin_changelist_url,
     admin_link,
     admin_links,
+    country_filter,
     export_csv_action,
     report_outcome,
 )
@@ -41,6 +43,7 @@ from customers.models import (
     Subscription,
     SupportContact,
 )
+from partners.countries import country_name
 
 # --- Inlines ----------------------------------------------------------------------
 
@@ -141,9 +144,9 @@ class HandledByFilter(ChoicesFilter):
 
 
 @admin.register(Customer)
-class CustomerAdmin(PortalModelAdmin):
-    list_display = ["name", "domain", "country", "cloud", "created_at"]
-    list_filter = ["cloud", "country"]
+class CustomerAdmin(CountryColumnMixin, PortalModelAdmin):
+    list_display = ["name", "domain", "country_label", "cloud", "created_at"]
+    list_filter = ["cloud", country_filter("country")]
     search_fields = ["name", "domain", "members__user__email"]
     date_hierarchy = "created_at"
     readonly_fields = ["created_at", "related"]
@@ -181,7 +184,7 @@ class CustomerAdmin(PortalModelAdmin):
 class CustomerMembershipAdmin(CustomerLinkMixin, PortalModelAdmin):
     list_display = ["user_email", "customer_link", "is_admin"]
     list_select_related = ["user", "customer"]
-    list_filter = ["is_admin", "customer__cloud", "customer__country"]
+    list_filter = ["is_admin", "customer__cloud", country_filter("customer__country")]
     search_fields = ["user__email", "customer__name", "customer__domain"]
     autocomplete_fields = ["user", "customer"]
 
@@ -194,7 +197,7 @@ class CustomerMembershipAdmin(CustomerLinkMixin, PortalModelAdmin):
 class DirectoryUserAdmin(CustomerLinkMixin, PortalModelAdmin):
     list_display = ["display_name", "email", "customer_link"]
     list_select_related = ["customer"]
-    list_filter = ["customer__cloud", "customer__country"]
+    list_filter = ["customer__cloud", country_filter("customer__country")]
     search_fields = ["display_name", "email", "customer__name", "customer__domain"]
     autocomplete_fields = ["customer"]
 
@@ -203,7 +206,7 @@ class DirectoryUserAdmin(CustomerLinkMixin, PortalModelAdmin):
 class LicenseAdmin(CustomerLinkMixin, PortalModelAdmin):
     list_display = ["product", "customer_link", "assigned", "total"]
     list_select_related = ["customer"]
-    list_filter = ["product", "customer__cloud", "customer__country"]
+    list_filter = ["product", "customer__cloud", country_filter("customer__country")]
     search_fields = ["product", "customer__name", "customer__domain"]
     autocomplete_fields = ["customer"]
 
@@ -219,7 +222,7 @@ class SubscriptionAdmin(CustomerLinkMixin, PortalModelAdmin):
         "created_at",
     ]
     list_select_related = ["customer", "provisioned_by"]
-    list_filter = ["status", "customer__cloud", "customer__country"]
+    list_filter = ["status", "customer__cloud", country_filter("customer__country")]
     search_fields = [
         "offer_name",
         "customer__name",
@@ -271,7 +274,7 @@ class ResellerRelationshipAdmin(
         "status",
         "dap_active",
         "partner__cloud",
-        "customer__country",
+        country_filter("customer__country"),
     ]
     search_fields = [
         "partner__name",
@@ -310,7 +313,7 @@ class ResellerRelationshipAdmin(
 
     @admin.display(description=_("country/region"), ordering="customer__country")
     def country(self, obj):
-        return obj.customer.country
+        return country_name(obj.customer.country)
 
     @admin.display(description=_("cloud"), ordering="partner__cloud")
     def cloud(self, obj):
@@ -426,7 +429,7 @@ class RelationshipEventAdmin(PartnerLinkMixin, CustomerLinkMixin, PortalModelAdm
         "relationship_link",
     ]
     list_select_related = ["partner", "customer", "actor", "relationship"]
-    list_filter = ["kind", "partner__cloud", "customer__country"]
+    list_filter = ["kind", "partner__cloud", country_filter("customer__country")]
     search_fields = [
         "partner__name",
         "customer__name",
@@ -548,7 +551,7 @@ class ServiceRequestAdmin(PartnerLinkMixin, CustomerLinkMixin, PortalModelAdmin)
         "severity",
         HandledByFilter,
         "partner__cloud",
-        "customer__country",
+        country_filter("customer__country"),
     ]
     search_fields = [
         "title",

@@ -22,6 +22,7 @@ from config.admin_utils import (
     admin_change_url_for,
     admin_changelist_url,
     admin_links,
+    country_filter,
     export_csv_action,
     report_outcome,
 )
@@ -133,7 +134,7 @@ class InvitationAdmin(
         ExperienceFilter,
         "include_dap",
         "partner__cloud",
-        "partner__country",
+        country_filter("partner__country"),
         "email_language",
     ]
     search_fields = [

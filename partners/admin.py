@@ -3,11 +3,13 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from config.admin_utils import (
+    CountryColumnMixin,
     PartnerLinkMixin,
     PortalModelAdmin,
     ReadOnlyInlineMixin,
     admin_changelist_url,
     admin_links,
+    country_filter,
 )
 from partners.forms import StaffSignInForm
 from partners.models import MembershipRole, Partner, PartnerMembership
@@ -64,9 +66,9 @@ class PartnerUserInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 
 @admin.register(Partner)
-class PartnerAdmin(PortalModelAdmin):
-    list_display = ["name", "country", "cloud", "public_id", "created_at"]
-    list_filter = ["cloud", "country"]
+class PartnerAdmin(CountryColumnMixin, PortalModelAdmin):
+    list_display = ["name", "country_label", "cloud", "public_id", "created_at"]
+    list_filter = ["cloud", country_filter("country")]
     search_fields = ["name", "public_id", "memberships__user__email"]
     readonly_fields = ["public_id", "created_at", "related"]
     date_hierarchy = "created_at"
@@ -92,7 +94,7 @@ class PartnerMembershipAdmin(PartnerLinkMixin, PortalModelAdmin):
         "user__last_name",
         "partner__name",
     ]
-    list_filter = ["roles__role", "partner__cloud", "partner__country"]
+    list_filter = ["roles__role", "partner__cloud", country_filter("partner__country")]
     autocomplete_fields = ["user", "partner"]
     inlines = [MembershipRoleInline]
 

@@ -518,3 +518,25 @@ def test_admin_role_labels_in_partner_user_list(client, root):
     html = client.get(url(PartnerMembership)).content.decode()
     assert "hugo@contoso.example" in html
     assert "Helpdesk agent" in html
+
+
+def test_country_filters_and_columns_name_the_countries(client, root):
+    french = factories.CustomerFactory(name="Lamna", country="FR")
+    german = factories.CustomerFactory(name="Contoso GmbH", country="DE")
+    partner = factories.PartnerFactory()
+    factories.RelationshipFactory(partner=partner, customer=french)
+    factories.RelationshipFactory(partner=partner, customer=german)
+
+    html = client.get(url(german.__class__)).content.decode()
+    assert "?country=DE" in html and ">Germany</a>" in html
+    assert '<td class="field-country_label">Germany</td>' in html
+
+    response = client.get(url(ResellerRelationship), {"customer__country": "DE"})
+    assert response.status_code == 200
+    shown = list(response.context["cl"].result_list)
+    assert [r.customer for r in shown] == [german]
+    assert '<td class="field-country">Germany</td>' in response.content.decode()
+
+    client.cookies["django_language"] = "fr"
+    html = client.get(url(german.__class__), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert ">Allemagne</a>" in html
