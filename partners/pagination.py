@@ -32,20 +32,14 @@ class Paginator(paginator.Paginator):
         return self._get_page(rows, 1, self)
 
     def page(self, number):
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        return self._get_page(self._rows(bottom, top), number, self)
-
-    def _rows(self, bottom, top):
+        page = super().page(number)
         rows = self.object_list
         if (
-            bottom
+            page.number > 1
             and isinstance(rows, QuerySet)
             and connections[rows.db].vendor == "postgresql"
         ):
-            ids = rows.prefetch_related(None).values("pk")[bottom:top]
-            return rows.filter(pk__in=ids)
-        return rows[bottom:top]
+            # page.object_list is rows[bottom:top], not read yet: keep its ids only.
+            ids = page.object_list.prefetch_related(None).values("pk")
+            page.object_list = rows.filter(pk__in=ids)
+        return page
