@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from config.admin_utils import (
+from core.admin_helpers import (
     ChangedThroughActionsMixin,
     ChoicesFilter,
     CountryColumnMixin,
@@ -30,6 +30,7 @@ from config.admin_utils import (
     export_csv_action,
     report_outcome,
 )
+from core.countries import country_name
 from customers import services
 from customers.forms import EndRelationshipForm
 from customers.models import (
@@ -43,7 +44,6 @@ from customers.models import (
     Subscription,
     SupportContact,
 )
-from partners.countries import country_name
 
 # --- Inlines ----------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.exceptions import DomainError
+from core.exceptions import DomainError
 from customers.models import (
     Customer,
     CustomerMembership,

@@ -3,13 +3,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.exceptions import DomainError
+from core.links import reverse_each
+from core.pagination import Paginator
 from customers import selectors, services
-from customers.exceptions import DomainError
 from customers.forms import EndRelationshipForm, ServiceRequestForm, SupportContactsForm
 from customers.permissions import customer_admin_required
-from partners.pagination import Paginator
 from partners.permissions import Action, can, partner_required
-from partners.urls_utils import reverse_each
 
 PAGE_SIZE = 25
 

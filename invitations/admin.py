@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from config.admin_utils import (
+from core.admin_helpers import (
     ChangedThroughActionsMixin,
     ChoicesFilter,
     CustomerLinkMixin,

@@ -3,8 +3,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from core.countries import country_name
 from invitations.models import Invitation
-from partners.countries import country_name
 from partners.models import Cloud
 
 DAP_LABEL = _(

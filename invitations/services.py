@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from customers.exceptions import DomainError
+from core.exceptions import DomainError
 from customers.models import Customer, ResellerRelationship
 from customers.services import event_record, relationship_grant
 from invitations import tokens
@@ -208,7 +208,7 @@ def invitation_mark_opened(*, invitation: Invitation) -> None:
 
 def _ensure_customer_matches(invitation: Invitation, customer: Customer) -> None:
     """R4: same country/region and same cloud, else a message naming both."""
-    from partners.countries import country_name
+    from core.countries import country_name
 
     partner = invitation.partner
     if customer.country != partner.country:

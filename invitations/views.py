@@ -12,20 +12,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
+from core.countries import country_name
+from core.exceptions import DomainError
+from core.formatting import date_formatter
+from core.links import reverse_each
+from core.pagination import Paginator
 from customers import selectors as customer_selectors
-from customers.exceptions import DomainError
 from customers.services import customer_create_with_admin
 from invitations import selectors, services, tokens
 from invitations.experiences import EXPERIENCES, experience_for
 from invitations.forms import DraftForm, InvitationRequestForm, SignUpForm
 from invitations.models import Invitation
-from partners.countries import country_name
-from partners.formatting import date_formatter
 from partners.forms import SignInForm
 from partners.models import Cloud
-from partners.pagination import Paginator
 from partners.permissions import Action, can_manage_invitation, partner_required
-from partners.urls_utils import reverse_each
 
 PAGE_SIZE = 25
 # After the first hit the link moves into the session and the address bar shows

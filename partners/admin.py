@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
-from config.admin_utils import (
+from core.admin_helpers import (
     CountryColumnMixin,
     PartnerLinkMixin,
     PortalModelAdmin,

@@ -14,7 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils import timezone
 
-from config.admin_utils import csv_cell, export_csv_action
+from core.admin_helpers import csv_cell, export_csv_action
 from customers.models import RelationshipEvent, ResellerRelationship, ServiceRequest
 from invitations import tokens
 from invitations.models import Invitation

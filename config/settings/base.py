@@ -28,7 +28,7 @@ DJANGO_APPS = [
     "django.contrib.staticfiles",
 ]
 THIRD_PARTY_APPS = ["csp", "django_countries"]
-LOCAL_APPS = ["partners", "customers", "invitations"]
+LOCAL_APPS = ["core", "partners", "customers", "invitations"]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [

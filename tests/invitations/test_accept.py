@@ -10,7 +10,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from customers.exceptions import DomainError
+from core.exceptions import DomainError
 from customers.models import (
     Customer,
     CustomerMembership,

@@ -226,7 +226,7 @@ def test_submit_sovereign_cloud_forged_false_values_are_refused(
 
 def test_service_sovereign_cloud_without_dap_raises_and_creates_nothing(db):
     # R3 in the domain layer, not only in the form.
-    from customers.exceptions import DomainError
+    from core.exceptions import DomainError
     from invitations.services import invitation_create
 
     partner = factories.PartnerFactory(cloud=Cloud.GERMANY, country="DE")

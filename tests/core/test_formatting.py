@@ -4,7 +4,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import timezone, translation
 
-from partners.formatting import date_formatter
+from core.formatting import date_formatter
 
 FILTER = Template('{{ value|date:"DATE_FORMAT" }}')
 

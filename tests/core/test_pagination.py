@@ -2,9 +2,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.pagination import Paginator
 from customers.models import Customer
 from customers.selectors import customer_list
-from partners.pagination import Paginator
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from partners.urls_utils import reverse_each
+from core.links import reverse_each
 
 
 def test_reverse_each_matches_reverse_for_every_id():

@@ -1,6 +1,6 @@
 from django import template
 
-from partners.countries import country_name as _country_name
+from core.countries import country_name as _country_name
 
 register = template.Library()
 

@@ -20,7 +20,8 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from partners.countries import country_name
+from core.countries import country_name
+from core.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -224,10 +225,6 @@ def act_on_each(
     service with the staff member as actor, ``refused(obj, exc)`` words a domain
     refusal. Each change is logged; the outcome is reported once.
     """
-    # Imported here: config serves every app, and only the actions of customers
-    # and invitations (which own domain services) call this.
-    from customers.exceptions import DomainError
-
     done, refusals = 0, []
     for obj in rows:
         reason = skip(obj)
