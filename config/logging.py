@@ -10,8 +10,21 @@ _TOKEN_IN_PATH = re.compile(
 )
 
 
+# Any invitation token, wherever it appears (a path Django reaches through
+# percent-encoding, a future portal, a Referer, a message): its shape, which must
+# stay in step with invitations.tokens.TOKEN_SHAPE ([0-9a-z]{1,13}-[0-9a-f]{40};
+# config imports no app). Every character may also arrive percent-encoded
+# ("%61" for "a", "%2D" for the dash), in either case of hex digit; upper-case
+# letters are taken too: redacting a little more is harmless.
+_ID_CHAR = r"(?:[0-9A-Za-z]|%(?:3[0-9]|[46][1-9A-Fa-f]|[57][0-9Aa]))"
+_HEX_CHAR = r"(?:[0-9A-Fa-f]|%(?:3[0-9]|[46][1-6]))"
+_DASH = r"(?:-|%2[Dd])"
+_TOKEN_SHAPE = re.compile(rf"{_ID_CHAR}{{1,13}}{_DASH}{_HEX_CHAR}{{40}}")
+
+
 def redact(text: str) -> str:
-    return _TOKEN_IN_PATH.sub(r"\1[redacted]", text)
+    text = _TOKEN_IN_PATH.sub(r"\1[redacted]", text)
+    return _TOKEN_SHAPE.sub("[redacted]", text)
 
 
 class RedactInvitationTokens(logging.Filter):

@@ -1,7 +1,9 @@
 import logging
 
 from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpResponseBadRequest
 from django.template.response import SimpleTemplateResponse
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 
@@ -44,3 +46,56 @@ class DatabaseUnavailableMiddleware:
         if database_unavailable(exception):
             return unavailable_response(exception)
         return None
+
+
+def _has_nul(data) -> bool:
+    """True when any key or value of a QueryDict carries a NUL character."""
+    return any(
+        "\x00" in key or any("\x00" in value for value in values)
+        for key, values in data.lists()
+    )
+
+
+class RejectNulBytesMiddleware:
+    """R20: a NUL character in a query string or form is a 400, never a 500.
+
+    PostgreSQL refuses NUL in a text parameter (DataError), so ``?status=%00`` on
+    any filtered page would otherwise crash. No legitimate value carries one.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            "\x00" in request.path_info
+            or _has_nul(request.GET)
+            or (request.method == "POST" and _has_nul(request.POST))
+        ):
+            return HttpResponseBadRequest(
+                _("Bad request."), content_type="text/plain; charset=utf-8"
+            )
+        return self.get_response(request)
+
+
+class PrivateCacheForSignedInMiddleware:
+    """Pages shown to a signed-in user are theirs alone: no shared cache and no
+    browser cache keeps them (back button after sign-out, a shared computer).
+    A response that already says how to cache it is left alone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.has_header("Cache-Control"):
+            return response
+        try:
+            signed_in = request.user.is_authenticated
+        except (AttributeError, DatabaseError):
+            # No user (a page answered before authentication), or a database
+            # that does not answer (the 503 page already went out).
+            signed_in = False
+        if signed_in:
+            response["Cache-Control"] = "private, no-store"
+        return response

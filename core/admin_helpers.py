@@ -7,11 +7,13 @@ helpers only build links, write CSV and report outcomes.
 import csv
 import datetime
 import logging
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -19,8 +21,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django_countries import filters
 
-from core.countries import country_name
 from core.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
@@ -31,6 +33,9 @@ NEVER_EXPORTED = frozenset({"link_nonce", "password"})
 # Spreadsheets run a cell that starts with one of these as a formula (CSV
 # injection): such cells are prefixed with an apostrophe.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Characters a spreadsheet may skip before reading a formula: zero-width space,
+# non-joiner and joiner, word joiner, byte order mark, and whitespace.
+_LEADING_INVISIBLE = re.compile(r"^[\s\u200b\u200c\u200d\u2060\ufeff]+")
 
 
 class PortalModelAdmin(admin.ModelAdmin):
@@ -48,6 +53,14 @@ class PortalModelAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    def lookup_allowed(self, lookup, value, request=None):
+        """No changelist filter reaches a column that never leaves the database
+        (``?link_nonce__startswith=a``, ``?invitations__link_nonce__gt=…`` would
+        recover it a character at a time): Django answers 400."""
+        if NEVER_EXPORTED.intersection(lookup.split(LOOKUP_SEP)):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
 
 class ChoicesFilter(admin.SimpleListFilter):
@@ -67,31 +80,16 @@ class ChoicesFilter(admin.SimpleListFilter):
         return queryset.filter(condition(request) if callable(condition) else condition)
 
 
-def country_filter(field_path: str) -> type[admin.SimpleListFilter]:
-    """A list filter on a two-letter country code (``"country"``,
-    ``"customer__country"``) that lists the countries present by name, in the
-    staff member's language; the URL keeps the code (``?customer__country=FR``)."""
+class CountryFilter(filters.CountryFilter):
+    """django-countries' filter: the countries present, by name in the staff
+    member's language; the URL keeps the code (``?customer__country=FR``)."""
 
-    class CountryFilter(admin.SimpleListFilter):
-        title = _("country/region")
-        parameter_name = field_path
+    title = _("country/region")
 
-        def lookups(self, request, model_admin):
-            field = get_fields_from_path(model_admin.model, field_path)[-1]
-            codes = (
-                field.model._default_manager.order_by()
-                .values_list(field.name, flat=True)
-                .distinct()
-            )
-            named = [(code, country_name(code)) for code in codes if code]
-            return sorted(named, key=lambda choice: choice[1])
 
-        def queryset(self, request, queryset):
-            if self.value():
-                return queryset.filter(**{field_path: self.value()})
-            return queryset
-
-    return CountryFilter
+def country_filter(field_path: str):
+    """A list_filter entry for a CountryField, on the model or through a key."""
+    return (field_path, CountryFilter)
 
 
 class CountryColumnMixin:
@@ -99,7 +97,19 @@ class CountryColumnMixin:
 
     @admin.display(description=_("country/region"), ordering="country")
     def country_label(self, obj):
-        return country_name(obj.country)
+        return obj.country.name
+
+
+class UserColumnsMixin:
+    """``user_email`` and ``user_name`` columns for models with a ``user`` key."""
+
+    @admin.display(description=_("email address"), ordering="user__email")
+    def user_email(self, obj):
+        return obj.user.email
+
+    @admin.display(description=_("name"), ordering="user__last_name")
+    def user_name(self, obj):
+        return obj.user.get_full_name()
 
 
 class PartnerLinkMixin:
@@ -259,9 +269,28 @@ def csv_cell(value) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
     text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
+    if _looks_like_formula(text):
         return "'" + text
     return text
+
+
+def _looks_like_formula(text: str) -> bool:
+    """What a spreadsheet may run: read as it would be, after NFKC (a full-width
+    "＝" is "="), past leading invisible characters and spaces ("\u200b=1"), and
+    past one leading separator (";=1", ",+1")."""
+    normalised = unicodedata.normalize("NFKC", text)
+    if normalised.startswith(FORMULA_PREFIXES):
+        return True
+    stripped = _strip_invisible(normalised)
+    if stripped.startswith(FORMULA_PREFIXES):
+        return True
+    return stripped[:1] in (";", ",") and _strip_invisible(stripped[1:]).startswith(
+        FORMULA_PREFIXES
+    )
+
+
+def _strip_invisible(text: str) -> str:
+    return _LEADING_INVISIBLE.sub("", text, count=1)
 
 
 def _attribute_path(path: str) -> Callable:

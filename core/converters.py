@@ -1,3 +1,17 @@
+import re
+
+ID_SHAPE = re.compile(r"[0-9]{1,18}")
+
+
+def is_id(value) -> bool:
+    """True when ``value`` can be a database id: digits that fit a 64-bit column.
+
+    URLs (IdConverter), forms and selectors ask this one question, so an id too
+    long for the column is "not found" or "invalid", never a database error (R20).
+    """
+    return ID_SHAPE.fullmatch(str(value)) is not None
+
+
 class IdConverter:
     """A database id in a URL: digits that fit a 64-bit integer column.
 
@@ -5,7 +19,7 @@ class IdConverter:
     raise OverflowError (a 500); such a URL is simply not found (R20).
     """
 
-    regex = "[0-9]{1,18}"
+    regex = ID_SHAPE.pattern
 
     def to_python(self, value: str) -> int:
         return int(value)

@@ -1,3 +1,5 @@
+from urllib.parse import quote
+
 from django.urls import reverse
 
 # An id no row will have: reverse() once with it, then put each real id in its place.
@@ -13,3 +15,10 @@ def reverse_each(viewname: str, kwarg: str, ids) -> dict[int, str]:
     template = reverse(viewname, kwargs={kwarg: _SENTINEL})
     marker = str(_SENTINEL)
     return {pk: template.replace(marker, str(pk)) for pk in ids}
+
+
+def mailto_url(*, to: str, subject: str, body: str) -> str:
+    """A mailto: link carrying recipient, subject and body (RFC 6068; R6)."""
+    return "mailto:{}?subject={}&body={}".format(
+        quote(to, safe="@"), quote(subject, safe=""), quote(body, safe="")
+    )

@@ -21,6 +21,7 @@ from core.admin_helpers import (
     PartnerLinkMixin,
     PortalModelAdmin,
     ReadOnlyInlineMixin,
+    UserColumnsMixin,
     act_on_each,
     admin_change_url_for,
     admin_changelist_url,
@@ -31,7 +32,7 @@ from core.admin_helpers import (
     report_outcome,
 )
 from core.countries import country_name
-from customers import services
+from customers import selectors, services
 from customers.forms import EndRelationshipForm
 from customers.models import (
     Customer,
@@ -75,7 +76,9 @@ class CustomerRelationshipInline(ReadOnlyInlineMixin, admin.TabularInline):
         return admin_link(obj.partner)
 
 
-class CustomerAdministratorInline(ReadOnlyInlineMixin, admin.TabularInline):
+class CustomerAdministratorInline(
+    UserColumnsMixin, ReadOnlyInlineMixin, admin.TabularInline
+):
     model = CustomerMembership
     fields = ["user_email", "is_admin"]
     readonly_fields = fields
@@ -85,12 +88,8 @@ class CustomerAdministratorInline(ReadOnlyInlineMixin, admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user", "customer")
 
-    @admin.display(description=_("email address"))
-    def user_email(self, obj):
-        return obj.user.email
 
-
-class SupportContactInline(ReadOnlyInlineMixin, admin.TabularInline):
+class SupportContactInline(UserColumnsMixin, ReadOnlyInlineMixin, admin.TabularInline):
     model = SupportContact
     fields = ["user_email", "user_name", "is_primary"]
     readonly_fields = fields
@@ -98,14 +97,6 @@ class SupportContactInline(ReadOnlyInlineMixin, admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user")
-
-    @admin.display(description=_("email address"))
-    def user_email(self, obj):
-        return obj.user.email
-
-    @admin.display(description=_("name"))
-    def user_name(self, obj):
-        return obj.user.get_full_name()
 
 
 class RelationshipEventInline(ReadOnlyInlineMixin, admin.TabularInline):
@@ -181,16 +172,12 @@ class CustomerAdmin(CountryColumnMixin, PortalModelAdmin):
 
 
 @admin.register(CustomerMembership)
-class CustomerMembershipAdmin(CustomerLinkMixin, PortalModelAdmin):
+class CustomerMembershipAdmin(UserColumnsMixin, CustomerLinkMixin, PortalModelAdmin):
     list_display = ["user_email", "customer_link", "is_admin"]
     list_select_related = ["user", "customer"]
     list_filter = ["is_admin", "customer__cloud", country_filter("customer__country")]
     search_fields = ["user__email", "customer__name", "customer__domain"]
     autocomplete_fields = ["user", "customer"]
-
-    @admin.display(description=_("email address"), ordering="user__email")
-    def user_email(self, obj):
-        return obj.user.email
 
 
 @admin.register(DirectoryUser)
@@ -377,7 +364,7 @@ class ResellerRelationshipAdmin(
             )
             return None  # back to the list
         rows = list(queryset)
-        blocking = self._blocking_subscriptions(rows)
+        blocking = selectors.subscriptions_blocking_end(rows)
         context = {
             **self.admin_site.each_context(request),
             "title": _("End selected relationships"),
@@ -397,21 +384,6 @@ class ResellerRelationshipAdmin(
             "admin/customers/resellerrelationship/end_relationships.html",
             context,
         )
-
-    def _blocking_subscriptions(self, relationships) -> dict[int, list]:
-        """Each relationship's active subscriptions provisioned by its partner, in
-        one query (the service checks again, under lock, when ending)."""
-        pairs = Q(pk__in=[])
-        for r in relationships:
-            pairs |= Q(customer_id=r.customer_id, provisioned_by_id=r.partner_id)
-        by_pair: dict[tuple[int, int], list] = {}
-        for sub in Subscription.objects.filter(
-            pairs, status=Subscription.Status.ACTIVE
-        ).order_by("offer_name"):
-            by_pair.setdefault((sub.customer_id, sub.provisioned_by_id), []).append(sub)
-        return {
-            r.pk: by_pair.get((r.customer_id, r.partner_id), []) for r in relationships
-        }
 
 
 @admin.register(RelationshipEvent)
@@ -479,7 +451,9 @@ class RelationshipEventAdmin(PartnerLinkMixin, CustomerLinkMixin, PortalModelAdm
 
 
 @admin.register(SupportContact)
-class SupportContactAdmin(ChangedThroughActionsMixin, PortalModelAdmin):
+class SupportContactAdmin(
+    UserColumnsMixin, ChangedThroughActionsMixin, PortalModelAdmin
+):
     """Partners choose their support contacts in the portal (R15, with an event);
     staff see them here."""
 
@@ -499,10 +473,6 @@ class SupportContactAdmin(ChangedThroughActionsMixin, PortalModelAdmin):
     ]
     fields = ["user_email", "relationship", "is_primary"]
     readonly_fields = fields
-
-    @admin.display(description=_("email address"), ordering="user__email")
-    def user_email(self, obj):
-        return obj.user.email
 
     @admin.display(description=_("partner"), ordering="relationship__partner__name")
     def partner_link(self, obj):

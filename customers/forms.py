@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from core.converters import is_id
 from customers.models import ServiceRequest
 
 
@@ -26,7 +27,7 @@ class UserChoiceField(forms.ModelMultipleChoiceField):
         # An id that cannot be a row (too long for the column) is an invalid
         # choice, not a database error (R20).
         for pk in value or []:
-            if not str(pk).isdigit() or len(str(pk)) > 18:
+            if not is_id(pk):
                 raise forms.ValidationError(
                     self.error_messages["invalid_pk_value"],
                     code="invalid_pk_value",

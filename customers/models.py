@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Cast, Lower
+from django.db.models.lookups import Regex
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 from partners.models import Cloud, Partner
 
@@ -16,7 +18,7 @@ class Customer(models.Model):
         max_length=253,
         help_text=_("Stored in lower case, e.g. adatum.example."),
     )
-    country = models.CharField(_("country/region"), max_length=2)
+    country = CountryField(_("country/region"))
     cloud = models.CharField(_("cloud"), max_length=16, choices=Cloud.choices)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -35,7 +37,8 @@ class Customer(models.Model):
                 condition=models.Q(cloud__in=Cloud.values), name="customer_cloud_valid"
             ),
             models.CheckConstraint(
-                condition=models.Q(country__regex=r"^[A-Z]{2}$"),
+                # Compared as text: CountryField would read the pattern as a code.
+                condition=Regex(Cast("country", models.CharField()), r"^[A-Z]{2}$"),
                 name="customer_country_iso",
             ),
         ]
@@ -46,13 +49,8 @@ class Customer(models.Model):
 
     def save(self, *args, **kwargs):
         self.domain = (self.domain or "").strip().lower()
-        self.country = (self.country or "").strip().upper()
+        self.country = str(self.country or "").strip().upper()
         super().save(*args, **kwargs)
-        # Keep the copy that orders the Customers page in step (one UPDATE, and
-        # only when the name changed).
-        self.relationships.exclude(customer_name=self.name).update(
-            customer_name=self.name
-        )
 
 
 class CustomerMembership(models.Model):
@@ -188,7 +186,7 @@ class ResellerRelationship(models.Model):
     # A copy of the customer's name: the Customers page sorts a partner's
     # relationships by it straight from an index (partner, status, name), so a
     # page costs the same whether it is the first or the two hundredth.
-    # Customer.save() keeps it in step.
+    # Database triggers keep it in step (migration 0005_customer_name_copy_trigger).
     customer_name = models.CharField(
         _("customer name"), max_length=200, blank=True, editable=False
     )
@@ -234,11 +232,6 @@ class ResellerRelationship(models.Model):
 
     def __str__(self):
         return f"{self.partner} → {self.customer}"
-
-    def save(self, *args, **kwargs):
-        if not self.customer_name and self.customer_id:
-            self.customer_name = self.customer.name
-        super().save(*args, **kwargs)
 
     @property
     def is_active(self) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from core.converters import is_id
 from customers.models import (
     RelationshipEvent,
     ResellerRelationship,
@@ -29,6 +30,28 @@ ORDERINGS = {
 RECENT_EVENTS = 5
 
 
+@dataclass(frozen=True)
+class FormerCustomer:
+    """What an ended relationship's card says of its customer: who it was, and
+    nothing current (no domain, country, cloud, administrator)."""
+
+    pk: int
+    name: str
+    domain: str = ""
+    country: str = ""
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    @classmethod
+    def of(cls, relationship: ResellerRelationship) -> "FormerCustomer":
+        return cls(
+            pk=relationship.customer_id,
+            name=relationship.customer_name or relationship.customer.name,
+        )
+
+
 @dataclass
 class CustomerCard:
     """What one partner may see of one customer (R11)."""
@@ -44,10 +67,17 @@ class CustomerCard:
     # Filled by list views that compute every row's links at once.
     detail_url: str = ""
     body_url: str = ""
-    dom_id: str = ""
+
+    @property
+    def dom_id(self) -> str:
+        return f"card-{self.relationship.customer_id}"
 
     @property
     def customer(self):
+        # R17: after the relationship ended, the former partner keeps its own
+        # history, not a view of the tenant as it is now.
+        if not self.relationship.is_active:
+            return FormerCustomer.of(self.relationship)
         return self.relationship.customer
 
     @property
@@ -91,7 +121,12 @@ def _card_prefetches(partner: Partner) -> list:
 def card_build(
     relationship: ResellerRelationship, *, partner: Partner, can_see_directory: bool
 ) -> CustomerCard:
-    """Apply R11 to prefetched rows: no DAP, no users or licenses, own services only."""
+    """Apply R11 to prefetched rows: no DAP, no users or licenses, own services only.
+
+    R17: an ended relationship shows only what the partner itself did (the
+    subscriptions it provisioned, its service requests, the timeline), nothing of
+    the customer's tenant as it is now.
+    """
     customer = relationship.customer
     # An ended relationship grants nothing more than a reseller-only one (R17).
     privileged = relationship.dap_active and relationship.is_active
@@ -130,6 +165,11 @@ def _with_cards(qs, partner: Partner):
     return qs.prefetch_related(*_card_prefetches(partner))
 
 
+def customer_list_order(order: str) -> str:
+    """The order asked for when it is one the list offers, else by name."""
+    return order if order in ORDERINGS else "name"
+
+
 def customer_list(
     *, partner: Partner, search: str = "", order: str = "name", with_cards=False
 ) -> QuerySet:
@@ -142,8 +182,7 @@ def customer_list(
     and whichever page it is.
     """
     search = search.strip()
-    if order not in ORDERINGS:
-        order = "name"
+    order = customer_list_order(order)
     qs = ResellerRelationship.objects.filter(
         partner=partner, status=ResellerRelationship.Status.ACTIVE
     ).select_related("customer")
@@ -212,10 +251,16 @@ def customer_timeline(*, customer, limit: int = 100):
 def request_target(*, partner: Partner, customer_id) -> tuple | None:
     """For "Request admin privileges" on a card: the partner's customer and the
     address of one of its administrators, to fill in the request (R11, R13)."""
-    if not str(customer_id).isdigit() or len(str(customer_id)) > 18:
+    if not is_id(customer_id):
         return None
+    # R17: a former partner learns nothing current about the customer (not even
+    # that the id is one), so only an active relationship names it.
     relationship = (
-        ResellerRelationship.objects.filter(partner=partner, customer_id=customer_id)
+        ResellerRelationship.objects.filter(
+            partner=partner,
+            customer_id=customer_id,
+            status=ResellerRelationship.Status.ACTIVE,
+        )
         .select_related("customer")
         .first()
     )
@@ -228,3 +273,18 @@ def request_target(*, partner: Partner, customer_id) -> tuple | None:
         .first()
     )
     return relationship.customer, admin.user.email if admin else ""
+
+
+def subscriptions_blocking_end(relationships) -> dict[int, list[Subscription]]:
+    """R14: for each relationship, the active subscriptions its partner provisioned
+    for its customer (what stops it from ending), in one query."""
+    relationships = list(relationships)
+    pairs = Q(pk__in=[])
+    for r in relationships:
+        pairs |= Q(customer_id=r.customer_id, provisioned_by_id=r.partner_id)
+    by_pair: dict[tuple[int, int], list] = {}
+    for sub in Subscription.objects.filter(
+        pairs, status=Subscription.Status.ACTIVE
+    ).order_by("offer_name", "id"):
+        by_pair.setdefault((sub.customer_id, sub.provisioned_by_id), []).append(sub)
+    return {r.pk: by_pair.get((r.customer_id, r.partner_id), []) for r in relationships}

@@ -16,9 +16,9 @@ from customers.models import (
     RelationshipEvent,
     ResellerRelationship,
     ServiceRequest,
-    Subscription,
     SupportContact,
 )
+from customers.selectors import subscriptions_blocking_end
 from partners.models import Partner
 
 Kind = RelationshipEvent.Kind
@@ -85,16 +85,6 @@ def customer_create_with_admin(
         ) from exc
     CustomerMembership.objects.create(user=user, customer=customer, is_admin=True)
     return customer, user
-
-
-def active_subscriptions_blocking_end(*, partner, customer) -> list[Subscription]:
-    return list(
-        Subscription.objects.filter(
-            customer=customer,
-            provisioned_by=partner,
-            status=Subscription.Status.ACTIVE,
-        ).order_by("offer_name")
-    )
 
 
 @transaction.atomic
@@ -190,9 +180,7 @@ def relationship_end(
     relationship = _locked_relationship(relationship_id)
     if not relationship.is_active:
         return relationship
-    blocking = active_subscriptions_blocking_end(
-        partner=relationship.partner, customer=relationship.customer
-    )
+    blocking = subscriptions_blocking_end([relationship])[relationship.pk]
     if blocking:
         raise DomainError(
             "active_subscriptions",

@@ -51,9 +51,7 @@ def _end_relationship_page(
             _("Your relationship with %(name)s has ended.") % {"name": other_name},
         )
         return redirect(done)
-    blocking = services.active_subscriptions_blocking_end(
-        partner=relationship.partner, customer=relationship.customer
-    )
+    blocking = selectors.subscriptions_blocking_end([relationship])[relationship.pk]
     return render(
         request,
         template,
@@ -66,9 +64,7 @@ def customer_list(request):
     """R11: the partner's customers, searchable, sortable, 25 a page."""
     # R20: PostgreSQL refuses NUL in a text parameter; it is never part of a name.
     search = request.GET.get("q", "")[:200].replace("\x00", "")
-    order = request.GET.get("sort", "name")
-    if order not in selectors.ORDERINGS:
-        order = "name"
+    order = selectors.customer_list_order(request.GET.get("sort", "name"))
     # Cards open on demand (their body comes from customers:card); "expand=all"
     # renders every body server-side, for readers without JavaScript or to print.
     expand_all = request.GET.get("expand") == "all"
@@ -87,7 +83,6 @@ def customer_list(request):
         customer_id = card.relationship.customer_id
         card.detail_url = detail_urls[customer_id]
         card.body_url = body_urls[customer_id]
-        card.dom_id = f"card-{customer_id}"
     return render(
         request,
         "customers/customer_list.html",

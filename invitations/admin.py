@@ -53,14 +53,7 @@ class EffectiveStatusFilter(admin.SimpleListFilter):
         value = self.value()
         if value not in Status.values:
             return queryset
-        now = timezone.now()
-        if value == Status.PENDING:
-            return queryset.filter(status=Status.PENDING, expires_at__gt=now)
-        if value == Status.EXPIRED:
-            return queryset.filter(
-                Q(status=Status.EXPIRED) | Q(status=Status.PENDING, expires_at__lte=now)
-            )
-        return queryset.filter(status=value)
+        return queryset.with_effective_status(value)
 
 
 class ExperienceFilter(admin.SimpleListFilter):

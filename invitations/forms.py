@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -47,12 +48,7 @@ class InvitationRequestForm(forms.Form):
         value = self.cleaned_data.get("include_dap")
         if self.dap_required and not value:
             raise forms.ValidationError(
-                _(
-                    "Partners in %(cloud)s must include delegated administration "
-                    "privileges. Nothing was created."
-                ),
-                code="dap_required",
-                params={"cloud": Cloud(self.partner.cloud).label},
+                Cloud.dap_required_message(self.partner.cloud), code="dap_required"
             )
         return value
 
@@ -69,6 +65,41 @@ class DraftForm(forms.Form):
         strip=False,
         error_messages={"required": _("Enter the email text.")},
     )
+
+
+class ResponseForm(forms.Form):
+    """Accept or decline: the invitation acted on must be the one shown (another
+    tab may have opened another link since), and a decline must be confirmed."""
+
+    invitation = forms.CharField()
+    confirmed = forms.CharField(required=False)
+
+    def __init__(self, *args, invitation, confirmation_required=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shown = invitation
+        self.confirmation_required = confirmation_required
+
+    def clean(self):
+        data = super().clean()
+        if data.get("invitation") != str(self.shown.pk):
+            raise forms.ValidationError(
+                _(
+                    "You opened another invitation link in the meantime. Review "
+                    "this request, then choose again."
+                ),
+                code="not_shown",
+            )
+        if self.confirmation_required and data.get("confirmed") != "yes":
+            raise forms.ValidationError("", code="unconfirmed")
+        return data
+
+    def needs_confirmation(self) -> bool:
+        return self.has_error(NON_FIELD_ERRORS, "unconfirmed")
+
+    def refusal(self) -> str:
+        return " ".join(self.non_field_errors()) or " ".join(
+            str(e) for errors in self.errors.values() for e in errors
+        )
 
 
 class SignUpForm(forms.Form):

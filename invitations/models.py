@@ -2,6 +2,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, ResellerRelationship
@@ -14,6 +15,25 @@ LINK_PLACEHOLDER = "{{invitation_link}}"
 
 def new_link_nonce() -> str:
     return secrets.token_hex(16)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def with_effective_status(self, status: str, *, now=None):
+        """Invitations whose status, as people see it, is ``status``.
+
+        The one rule, used by the list page, the admin filter and the model: a
+        pending link past its date is expired (nothing needs to rewrite the row).
+        """
+        now = now or timezone.now()
+        Status = Invitation.Status
+        if status == Status.PENDING:
+            return self.filter(status=Status.PENDING, expires_at__gt=now)
+        if status == Status.EXPIRED:
+            return self.filter(
+                models.Q(status=Status.EXPIRED)
+                | models.Q(status=Status.PENDING, expires_at__lte=now)
+            )
+        return self.filter(status=status)
 
 
 class Invitation(models.Model):
@@ -86,6 +106,8 @@ class Invitation(models.Model):
         verbose_name=_("relationship"),
     )
 
+    objects = InvitationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
@@ -119,7 +141,8 @@ class Invitation(models.Model):
         }
 
     def effective_status(self, now) -> str:
-        """The status a person should see: a pending link past its date is expired."""
+        """The status a person should see, by the rule of
+        ``InvitationQuerySet.with_effective_status`` for one row in hand."""
         if self.status == self.Status.PENDING and now >= self.expires_at:
             return self.Status.EXPIRED
         return self.status

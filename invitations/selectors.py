@@ -1,7 +1,6 @@
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
 from invitations import tokens
 from invitations.models import Invitation
@@ -32,16 +31,8 @@ def invitation_list(*, partner: Partner, status: str = "") -> QuerySet:
             customer_name=F("customer__name"),
         )
     )
-    # Filter on the status people see: a pending link past its date is expired.
-    now = timezone.now()
-    if status == Invitation.Status.PENDING:
-        qs = qs.filter(status=status, expires_at__gt=now)
-    elif status == Invitation.Status.EXPIRED:
-        qs = qs.filter(
-            Q(status=status) | Q(status=Invitation.Status.PENDING, expires_at__lte=now)
-        )
-    elif status:
-        qs = qs.filter(status=status)
+    if status:
+        qs = qs.with_effective_status(status)
     return qs.order_by("-sent_at", "-id")
 
 

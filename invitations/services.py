@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import DomainError
 from customers.models import Customer, ResellerRelationship
+from customers.permissions import customer_admin_membership
 from customers.services import event_record, relationship_grant
 from invitations import tokens
 from invitations.models import LINK_PLACEHOLDER, Invitation
@@ -54,14 +55,7 @@ def invitation_create(
 ) -> Invitation:
     """R2/R3/R7: a pending invitation with its draft; sovereign clouds need DAP."""
     if Cloud.requires_dap(partner.cloud) and not include_dap:
-        raise DomainError(
-            "dap_required",
-            _(
-                "Partners in %(cloud)s must include delegated administration "
-                "privileges. Nothing was created."
-            )
-            % {"cloud": Cloud(partner.cloud).label},
-        )
+        raise DomainError("dap_required", Cloud.dap_required_message(partner.cloud))
     now = timezone.now()
     subject, body = draft_render(
         partner=partner, include_dap=include_dap, language=email_language
@@ -188,14 +182,6 @@ def invitation_revoke(*, invitation_id: int, actor) -> Invitation:
     return invitation
 
 
-@transaction.atomic
-def invitation_expire_due() -> int:
-    """Mark pending invitations past their date as expired (for staff and cron)."""
-    return Invitation.objects.filter(
-        status=Invitation.Status.PENDING, expires_at__lte=timezone.now()
-    ).update(status=Invitation.Status.EXPIRED)
-
-
 def invitation_mark_opened(*, invitation: Invitation) -> None:
     """Record the first time the link was opened; later opens change nothing."""
     if invitation.first_opened_at is None:
@@ -242,6 +228,13 @@ def _ensure_customer_matches(invitation: Invitation, customer: Customer) -> None
         )
 
 
+def _ensure_customer_admin(user, refusal):
+    membership = customer_admin_membership(user)
+    if membership is None:
+        raise DomainError("not_customer_admin", refusal)
+    return membership
+
+
 def _ensure_same_link(invitation: Invitation, link_nonce: str | None) -> None:
     """The link checked before the lock must still be the current one after it:
     a "Create a new link" that committed in between invalidates it (R7)."""
@@ -262,12 +255,10 @@ def invitation_accept(
     finds it accepted and gets the same relationship back (no error, no second
     event). A refusal (R4, expired, revoked...) raises and changes nothing.
     """
-    membership = getattr(admin_user, "customer_membership", None)
-    if membership is None or not membership.is_admin:
-        raise DomainError(
-            "not_customer_admin",
-            _("Only an administrator of the customer organisation can accept."),
-        )
+    membership = _ensure_customer_admin(
+        admin_user,
+        _("Only an administrator of the customer organisation can accept."),
+    )
     customer = membership.customer
     invitation = _locked(invitation_id)
     if invitation.status == Invitation.Status.ACCEPTED:
@@ -311,12 +302,10 @@ def invitation_decline(
     *, invitation_id: int, admin_user, link_nonce: str | None = None
 ) -> Invitation:
     """R9: the customer administrator declines; the partner sees it."""
-    membership = getattr(admin_user, "customer_membership", None)
-    if membership is None or not membership.is_admin:
-        raise DomainError(
-            "not_customer_admin",
-            _("Only an administrator of the customer organisation can decline."),
-        )
+    membership = _ensure_customer_admin(
+        admin_user,
+        _("Only an administrator of the customer organisation can decline."),
+    )
     invitation = _locked(invitation_id)
     if invitation.status == Invitation.Status.DECLINED:
         return invitation

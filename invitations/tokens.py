@@ -1,10 +1,12 @@
 """The personalised invitation link (R7).
 
 Made like Django's password-reset tokens: an HMAC under SECRET_KEY with a key salt,
-over the invitation's id and a random per-invitation nonce. Nothing secret is
-stored: the database holds the nonce, and without the server secret a dump alone
-cannot produce a working link. "Create a new link" rotates the nonce, which
-invalidates the old link. Comparison is in constant time.
+over the invitation's id and a random per-invitation nonce; checked against
+SECRET_KEY_FALLBACKS too, so rotating the key does not break links already sent
+(until the old key leaves the fallbacks). Nothing secret is stored: the database
+holds the nonce, and without the server secret a dump alone cannot produce a
+working link. "Create a new link" rotates the nonce, which invalidates the old
+link. Comparison is in constant time.
 """
 
 import re
@@ -23,18 +25,29 @@ MAX_TOKEN_LENGTH = 64
 TOKEN_SHAPE = re.compile(rf"[0-9a-z]{{1,13}}-[0-9a-f]{{{DIGEST_LENGTH}}}")
 
 
-def _digest(invitation_id: int, nonce: str) -> str:
+def _secrets() -> list:
+    """The keys a link may be checked against: the current one, then the previous
+    ones being rotated out (like Django's PasswordResetTokenGenerator)."""
+    return [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+
+
+def _digest(invitation_id: int, nonce: str, secret) -> str:
     return salted_hmac(
         KEY_SALT,
         f"{invitation_id}:{nonce}",
-        secret=settings.SECRET_KEY,
+        secret=secret,
         algorithm="sha256",
     ).hexdigest()[:DIGEST_LENGTH]
 
 
-def make_token(invitation) -> str:
-    digest = _digest(invitation.pk, invitation.link_nonce)
+def _token(invitation, secret) -> str:
+    digest = _digest(invitation.pk, invitation.link_nonce, secret)
     return f"{int_to_base36(invitation.pk)}-{digest}"
+
+
+def make_token(invitation) -> str:
+    """The link's token, always under the current SECRET_KEY."""
+    return _token(invitation, settings.SECRET_KEY)
 
 
 def parse_token(token: str) -> int | None:
@@ -52,8 +65,11 @@ def check_token(invitation, token: str) -> bool:
     """True when the token is this invitation's current link (genuine, not renewed)."""
     if invitation is None or parse_token(token) != invitation.pk:
         return False
-    expected = make_token(invitation)
-    return constant_time_compare(expected, token)
+    # A link made before a key rotation keeps working while its key is a fallback.
+    return any(
+        constant_time_compare(_token(invitation, secret), token)
+        for secret in _secrets()
+    )
 
 
 def link_for(invitation) -> str:
@@ -65,18 +81,27 @@ def link_for(invitation) -> str:
 SESSION_SALT = f"{KEY_SALT}.session"
 
 
+def _proof(token: str, secret) -> str:
+    return salted_hmac(
+        SESSION_SALT, token, secret=secret, algorithm="sha256"
+    ).hexdigest()
+
+
 def session_proof(token: str) -> dict:
     """What the session keeps after the first hit (R7): the invitation id and an HMAC
     of the link, never the link itself, so the session table holds no usable link."""
-    proof = salted_hmac(
-        SESSION_SALT, token, secret=settings.SECRET_KEY, algorithm="sha256"
-    ).hexdigest()
-    return {"id": parse_token(token), "proof": proof}
+    return {"id": parse_token(token), "proof": _proof(token, settings.SECRET_KEY)}
 
 
 def check_session_proof(invitation, data) -> bool:
-    """True when ``data`` was made from this invitation's current link."""
+    """True when ``data`` was made from this invitation's current link, under the
+    current key or a fallback (the link itself may predate a rotation)."""
     if invitation is None or not isinstance(data, dict):
         return False
-    expected = session_proof(make_token(invitation))["proof"]
-    return constant_time_compare(expected, str(data.get("proof", "")))
+    given = str(data.get("proof", ""))
+    secrets = _secrets()
+    return any(
+        constant_time_compare(_proof(_token(invitation, link_key), proof_key), given)
+        for link_key in secrets
+        for proof_key in secrets
+    )

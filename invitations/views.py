@@ -1,4 +1,4 @@
-from urllib.parse import quote
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -15,13 +15,19 @@ from django.views.decorators.http import require_http_methods
 from core.countries import country_name
 from core.exceptions import DomainError
 from core.formatting import date_formatter
-from core.links import reverse_each
+from core.links import mailto_url, reverse_each
 from core.pagination import Paginator
 from customers import selectors as customer_selectors
+from customers.permissions import customer_admin_membership
 from customers.services import customer_create_with_admin
 from invitations import selectors, services, tokens
-from invitations.experiences import EXPERIENCES, experience_for
-from invitations.forms import DraftForm, InvitationRequestForm, SignUpForm
+from invitations.experiences import EXPERIENCES, Experience, experience_for
+from invitations.forms import (
+    DraftForm,
+    InvitationRequestForm,
+    ResponseForm,
+    SignUpForm,
+)
 from invitations.models import Invitation
 from partners.forms import SignInForm
 from partners.models import Cloud
@@ -43,13 +49,6 @@ def _ensure_can_manage(request, invitation):
                 "agent can open or change it."
             )
         )
-
-
-def mailto_url(*, to: str, subject: str, body: str) -> str:
-    """R6: a mailto: link carrying recipient, subject and body (RFC 6068)."""
-    return "mailto:{}?subject={}&body={}".format(
-        quote(to, safe="@"), quote(subject, safe=""), quote(body, safe="")
-    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -136,6 +135,11 @@ def invitation_email(request, invitation_id):
             "link": link if pending else "",
             "mailto": mailto_url(
                 to=invitation.recipient_email, subject=saved_subject, body=saved_body
+            ),
+            # The page's script fills in the edited subject and body (R6): the
+            # shape of the link is made here only.
+            "mailto_template": mailto_url(
+                to=invitation.recipient_email, subject="{subject}", body="{body}"
             ),
             "copy_text": f"{saved_subject}\n\n{saved_body}",
         },
@@ -285,13 +289,6 @@ def accept(request, token):
     return redirect(experience.url_name, token=SESSION_PLACEHOLDER)
 
 
-def _admin_membership(user):
-    if not user.is_authenticated:
-        return None
-    membership = getattr(user, "customer_membership", None)
-    return membership if membership is not None and membership.is_admin else None
-
-
 def _why_cannot_accept(user):
     if not user.is_authenticated:
         return ""
@@ -311,15 +308,147 @@ def _why_cannot_accept(user):
     )
 
 
-@never_cache
-@sensitive_post_parameters("password")
-@sensitive_variables("token")
-@require_http_methods(["GET", "POST"])
-def experience(request, token, slug):
-    """R9: the Office admin portal or Store for Business acceptance page."""
-    if token != SESSION_PLACEHOLDER:
-        # Opened with the link itself: check it and take it out of the address.
-        return accept(request, token)
+@dataclass
+class Visit:
+    """One visit to an acceptance page: who, which invitation, which experience.
+
+    The page and each of its actions take this, so another approval page (R32)
+    can reuse the handlers with its own invitation kind and services.
+    """
+
+    request: object
+    invitation: Invitation
+    experience: Experience
+    proof: dict
+    membership: object  # the customer administrator's membership, or None
+
+    def again(self):
+        """Back to the page (POST → redirect → GET), the link kept in the session."""
+        self.request.session[SESSION_KEY] = self.proof
+        return redirect(self.experience.url_name, token=SESSION_PLACEHOLDER)
+
+    def render(self, template, status=200, **context):
+        context.update(invitation=self.invitation, experience=self.experience)
+        return render(self.request, template, context, status=status)
+
+
+def _experience_page(visit, *, signin_form=None, signup_form=None, status=200):
+    invitation = visit.invitation
+    return visit.render(
+        visit.experience.template,
+        status=status,
+        partner_country=country_name(invitation.partner.country),
+        admin_membership=visit.membership,
+        why_not="" if visit.membership else _why_cannot_accept(visit.request.user),
+        signin_form=signin_form or SignInForm(visit.request),
+        signup_form=signup_form or SignUpForm(partner=invitation.partner),
+        experiences=EXPERIENCES,
+    )
+
+
+def _sign_in(visit):
+    form = SignInForm(visit.request, data=visit.request.POST)
+    if not form.is_valid():
+        return _experience_page(visit, signin_form=form, status=400)
+    login(visit.request, form.get_user())
+    return visit.again()
+
+
+def _sign_up(visit):
+    form = SignUpForm(visit.request.POST, partner=visit.invitation.partner)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            _customer, user = customer_create_with_admin(
+                name=data["organisation"],
+                domain=data["domain"],
+                country=data["country"],
+                cloud=visit.invitation.partner.cloud,
+                email=data["email"],
+                password=data["password"],
+            )
+        except DomainError as exc:
+            form.add_error(
+                "domain" if exc.code == "domain_taken" else "email", str(exc)
+            )
+        else:
+            login(visit.request, user, backend="partners.backends.EmailBackend")
+            messages.success(
+                visit.request, _("Your organisation's account was created.")
+            )
+            return visit.again()
+    return _experience_page(visit, signup_form=form, status=400)
+
+
+def _switch_account(visit):
+    logout(visit.request)
+    return visit.again()
+
+
+def _respond(visit, *, service, done, confirm_template=None):
+    """Accept or decline: only an administrator, only the invitation they read,
+    and (for what cannot be undone) only once confirmed on a page of its own."""
+    request = visit.request
+    if visit.membership is None:
+        messages.error(
+            request,
+            _why_cannot_accept(request.user)
+            or _("Sign in as an administrator of your organisation first."),
+        )
+        return visit.again()
+    form = ResponseForm(
+        request.POST,
+        invitation=visit.invitation,
+        confirmation_required=confirm_template is not None,
+    )
+    if not form.is_valid():
+        if form.needs_confirmation():
+            return visit.render(confirm_template)
+        # R9: the session now holds another link (opened in another tab).
+        messages.error(request, form.refusal())
+        return visit.again()
+    try:
+        service(
+            invitation_id=visit.invitation.pk,
+            admin_user=request.user,
+            link_nonce=visit.invitation.link_nonce,
+        )
+    except DomainError as exc:
+        # R4 and the like: nothing changed, the invitation stays pending.
+        messages.error(request, str(exc))
+        return visit.again()
+    return done(visit)
+
+
+def _declined(visit):
+    visit.request.session.pop(SESSION_KEY, None)
+    return visit.render("portals/declined.html")
+
+
+def _accept_action(visit):
+    return _respond(visit, service=services.invitation_accept, done=Visit.again)
+
+
+def _decline_action(visit):
+    return _respond(
+        visit,
+        service=services.invitation_decline,
+        done=_declined,
+        confirm_template="portals/decline_confirm.html",
+    )
+
+
+EXPERIENCE_ACTIONS = {
+    "signin": _sign_in,
+    "signup": _sign_up,
+    "switch": _switch_account,
+    "accept": _accept_action,
+    "decline": _decline_action,
+}
+
+
+def _visit_or_response(request, slug):
+    """The visit the session's link allows, or the page that says why not."""
     proof = request.session.get(SESSION_KEY)
     if not proof:
         return render(request, "invitations/link_session_missing.html", status=404)
@@ -330,128 +459,36 @@ def experience(request, token, slug):
     chosen = experience_for(cloud=invitation.partner.cloud, sent_at=invitation.sent_at)
     if chosen.slug != slug:
         return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
-    membership = _admin_membership(request.user)
+    membership = customer_admin_membership(request.user)
+    visit = Visit(request, invitation, chosen, proof, membership)
     if (
         invitation.status == Status.ACCEPTED
         and membership is not None
-        and invitation.customer_id == membership.customer_id
+        and (invitation.customer_id == membership.customer_id)
     ):
         # R9: the second click (or the slower administrator) sees the result.
-        return render(
-            request,
-            "portals/accepted.html",
-            {"invitation": invitation, "experience": chosen},
-        )
+        return visit.render("portals/accepted.html")
     problem = LINK_PROBLEMS.get(invitation.effective_status(timezone.now()))
     if problem:
         return _link_gone(request, invitation, problem)
+    return visit
 
-    signin_form = SignInForm(request)
-    signup_form = SignUpForm(partner=invitation.partner)
-    status = 200
-    if request.method == "POST":
-        action = request.POST.get("action")
-        if action == "signin":
-            signin_form = SignInForm(request, data=request.POST)
-            if signin_form.is_valid():
-                login(request, signin_form.get_user())
-                request.session[SESSION_KEY] = proof
-                return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
-            status = 400
-        elif action == "signup":
-            signup_form = SignUpForm(request.POST, partner=invitation.partner)
-            if signup_form.is_valid():
-                data = signup_form.cleaned_data
-                try:
-                    _customer, user = customer_create_with_admin(
-                        name=data["organisation"],
-                        domain=data["domain"],
-                        country=data["country"],
-                        cloud=invitation.partner.cloud,
-                        email=data["email"],
-                        password=data["password"],
-                    )
-                except DomainError as exc:
-                    field = "domain" if exc.code == "domain_taken" else "email"
-                    signup_form.add_error(field, str(exc))
-                else:
-                    login(request, user, backend="partners.backends.EmailBackend")
-                    request.session[SESSION_KEY] = proof
-                    messages.success(
-                        request, _("Your organisation's account was created.")
-                    )
-                    return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
-            status = 400
-        elif action == "switch":
-            logout(request)
-            request.session[SESSION_KEY] = proof
-            return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
-        elif action in ("accept", "decline"):
-            if membership is None:
-                messages.error(
-                    request,
-                    _why_cannot_accept(request.user)
-                    or _("Sign in as an administrator of your organisation first."),
-                )
-                return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
-            if request.POST.get("invitation") != str(invitation.pk):
-                # R9: the session now holds another link (opened in another tab);
-                # never act on a request other than the one the person read.
-                messages.error(
-                    request,
-                    _(
-                        "You opened another invitation link in the meantime. Review "
-                        "this request, then choose again."
-                    ),
-                )
-                return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
-            if action == "decline" and request.POST.get("confirmed") != "yes":
-                # Declining cannot be undone: ask once more, on a page of its own.
-                return render(
-                    request,
-                    "portals/decline_confirm.html",
-                    {"invitation": invitation, "experience": chosen},
-                )
-            try:
-                if action == "accept":
-                    services.invitation_accept(
-                        invitation_id=invitation.pk,
-                        admin_user=request.user,
-                        link_nonce=invitation.link_nonce,
-                    )
-                else:
-                    services.invitation_decline(
-                        invitation_id=invitation.pk,
-                        admin_user=request.user,
-                        link_nonce=invitation.link_nonce,
-                    )
-            except DomainError as exc:
-                # R4 and the like: nothing changed, the invitation stays pending.
-                messages.error(request, str(exc))
-                return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
-            if action == "decline":
-                request.session.pop(SESSION_KEY, None)
-                return render(
-                    request,
-                    "portals/declined.html",
-                    {"invitation": invitation, "experience": chosen},
-                )
-            return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
-        else:
-            status = 400
 
-    return render(
-        request,
-        chosen.template,
-        {
-            "invitation": invitation,
-            "experience": chosen,
-            "partner_country": country_name(invitation.partner.country),
-            "admin_membership": membership,
-            "why_not": _why_cannot_accept(request.user) if membership is None else "",
-            "signin_form": signin_form,
-            "signup_form": signup_form,
-            "experiences": EXPERIENCES,
-        },
-        status=status,
-    )
+@never_cache
+@sensitive_post_parameters("password")
+@sensitive_variables("token")
+@require_http_methods(["GET", "POST"])
+def experience(request, token, slug):
+    """R9: the acceptance page of one experience; each POST action is a handler."""
+    if token != SESSION_PLACEHOLDER:
+        # Opened with the link itself: check it and take it out of the address.
+        return accept(request, token)
+    visit = _visit_or_response(request, slug)
+    if not isinstance(visit, Visit):
+        return visit
+    if request.method != "POST":
+        return _experience_page(visit)
+    handler = EXPERIENCE_ACTIONS.get(request.POST.get("action"))
+    if handler is None:
+        return _experience_page(visit, status=400)
+    return handler(visit)

@@ -7,6 +7,7 @@ from core.admin_helpers import (
     PartnerLinkMixin,
     PortalModelAdmin,
     ReadOnlyInlineMixin,
+    UserColumnsMixin,
     admin_changelist_url,
     admin_links,
     country_filter,
@@ -37,7 +38,7 @@ class MembershipRoleInline(admin.TabularInline):
     extra = 0
 
 
-class PartnerUserInline(ReadOnlyInlineMixin, admin.TabularInline):
+class PartnerUserInline(UserColumnsMixin, ReadOnlyInlineMixin, admin.TabularInline):
     model = PartnerMembership
     fields = ["user_email", "user_name", "roles"]
     readonly_fields = fields
@@ -51,14 +52,6 @@ class PartnerUserInline(ReadOnlyInlineMixin, admin.TabularInline):
             .select_related("user")
             .prefetch_related(Prefetch("roles", queryset=MembershipRole.objects.all()))
         )
-
-    @admin.display(description=_("email address"))
-    def user_email(self, obj):
-        return obj.user.email
-
-    @admin.display(description=_("name"))
-    def user_name(self, obj):
-        return obj.user.get_full_name()
 
     @admin.display(description=_("roles"))
     def roles(self, obj):
@@ -85,7 +78,7 @@ class PartnerAdmin(CountryColumnMixin, PortalModelAdmin):
 
 
 @admin.register(PartnerMembership)
-class PartnerMembershipAdmin(PartnerLinkMixin, PortalModelAdmin):
+class PartnerMembershipAdmin(UserColumnsMixin, PartnerLinkMixin, PortalModelAdmin):
     list_display = ["user_email", "user_name", "partner_link", "roles"]
     list_select_related = ["user", "partner"]
     search_fields = [
@@ -101,14 +94,6 @@ class PartnerMembershipAdmin(PartnerLinkMixin, PortalModelAdmin):
     def get_queryset(self, request):
         # One query for every row's roles, whatever the number of rows.
         return super().get_queryset(request).prefetch_related("roles")
-
-    @admin.display(description=_("email address"), ordering="user__email")
-    def user_email(self, obj):
-        return obj.user.email
-
-    @admin.display(description=_("name"), ordering="user__last_name")
-    def user_name(self, obj):
-        return obj.user.get_full_name()
 
     @admin.display(description=_("roles"))
     def roles(self, obj):

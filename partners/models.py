@@ -2,7 +2,10 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Cast
+from django.db.models.lookups import Regex
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 
 class Cloud(models.TextChoices):
@@ -15,6 +18,14 @@ class Cloud(models.TextChoices):
         """R3: sovereign clouds have no reseller-only relationships."""
         return cloud in (cls.GERMANY, cls.USGOV)
 
+    @classmethod
+    def dap_required_message(cls, cloud: str) -> str:
+        """R3's refusal, the same from the request form and from the service."""
+        return _(
+            "Partners in %(cloud)s must include delegated administration "
+            "privileges. Nothing was created."
+        ) % {"cloud": cls(cloud).label}
+
 
 class Role(models.TextChoices):
     GLOBAL_ADMIN = "global_admin", _("Global admin")
@@ -26,9 +37,7 @@ class Role(models.TextChoices):
 
 class Partner(models.Model):
     name = models.CharField(_("name"), max_length=200)
-    country = models.CharField(
-        _("country/region"), max_length=2, help_text=_("ISO 3166 code, e.g. FR.")
-    )
+    country = CountryField(_("country/region"))
     cloud = models.CharField(_("cloud"), max_length=16, choices=Cloud.choices)
     public_id = models.UUIDField(
         _("public id"), default=uuid.uuid4, unique=True, editable=False
@@ -44,7 +53,8 @@ class Partner(models.Model):
                 condition=models.Q(cloud__in=Cloud.values), name="partner_cloud_valid"
             ),
             models.CheckConstraint(
-                condition=models.Q(country__regex=r"^[A-Z]{2}$"),
+                # Compared as text: CountryField would read the pattern as a code.
+                condition=Regex(Cast("country", models.CharField()), r"^[A-Z]{2}$"),
                 name="partner_country_iso",
             ),
         ]

@@ -1,64 +1,42 @@
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login as auth_login
-from django.contrib.auth.views import LogoutView
-from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.contrib.auth.views import LoginView, LogoutView
+from django.shortcuts import render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from partners.forms import SignInForm
+from partners.services import membership_set_language
 
 
-def safe_next(request, default="home"):
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
+class PortalLoginView(LoginView):
+    """Django's LoginView with the portal's throttled, email-based form."""
+
+    form_class = SignInForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = False
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        membership_set_language(user=self.request.user, language=get_language() or "")
+        return response
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-@sensitive_post_parameters("password")
-@csrf_protect
-@never_cache
-def login_view(request):
-    form = SignInForm(request, data=request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        auth_login(request, form.get_user())
-        remember_language(request.user, get_language() or "")
-        return redirect(safe_next(request))
-    status = 400 if form.is_bound else 200
-    return render(
-        request,
-        "registration/login.html",
-        {"form": form, "next": safe_next(request, "")},
-        status=status,
-    )
-
-
-def remember_language(user, language: str) -> None:
-    """Keep a partner user's language for the emails the portal sends them (R19)."""
-    membership = (
-        getattr(user, "partner_membership", None) if user.is_authenticated else None
-    )
-    if membership is not None and language and membership.language != language:
-        membership.language = language
-        membership.save(update_fields=["language"])
+login_view = sensitive_post_parameters("password")(PortalLoginView.as_view())
 
 
 @require_POST
 def set_language_view(request):
     """Django's set_language (cookie), remembered for the partner user's emails too."""
     response = set_language(request)
-    language = request.POST.get("language", "")
-    if language in dict(settings.LANGUAGES):
-        remember_language(request.user, language)
+    membership_set_language(
+        user=request.user, language=request.POST.get("language", "")
+    )
     return response
 
 

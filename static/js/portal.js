@@ -48,16 +48,17 @@
     var mailto = draft.querySelector("[data-mailto]");
     var copyButton = draft.querySelector("[data-copy]");
     var status = draft.querySelector("[data-copy-status]");
-    var recipient = draft.getAttribute("data-recipient") || "";
+    // "mailto:…?subject=%7Bsubject%7D&body=%7Bbody%7D", made by the server.
+    var template = draft.getAttribute("data-mailto-template") || "";
     var fallback = document.querySelector("[data-copy-source]");
 
     var currentText = function () {
       return subject.value + "\n\n" + body.value;
     };
     var sync = function () {
-      mailto.href = "mailto:" + encodeURIComponent(recipient).replace("%40", "@") +
-        "?subject=" + encodeURIComponent(subject.value) +
-        "&body=" + encodeURIComponent(body.value);
+      mailto.href = template
+        .replace("%7Bsubject%7D", encodeURIComponent(subject.value))
+        .replace("%7Bbody%7D", encodeURIComponent(body.value));
       if (fallback) fallback.value = currentText();
       if (status) status.textContent = "";
     };

@@ -478,7 +478,6 @@ def make_customers(partner, count, *, prefix):
     )
     relationships = ResellerRelationship.objects.bulk_create(
         ResellerRelationship(
-            customer_name=c.name,
             partner=partner,
             customer=c,
             dap_active=i % 3 != 0,
@@ -659,3 +658,15 @@ def test_renaming_a_customer_keeps_the_list_in_name_order(client, viewer, partne
     a.save()
     html = client.get(LIST_URL).content.decode()
     assert card_names(html) == ["Bravo", "Zulu"]
+
+
+def test_a_rename_by_queryset_update_reorders_the_list_too(client, viewer, partner):
+    # The database keeps the copy (a trigger): update() skips save() and signals.
+    a = factories.CustomerFactory(name="Alpha")
+    b = factories.CustomerFactory(name="Bravo")
+    related(partner, a)
+    related(partner, b)
+    Customer.objects.filter(pk=a.pk).update(name="Zulu")
+    html = client.get(LIST_URL).content.decode()
+    assert card_names(html) == ["Bravo", "Zulu"]
+    assert ResellerRelationship.objects.get(customer=a).customer_name == "Zulu"

@@ -415,7 +415,6 @@ def generate_customers(partner: Partner, count: int, batch: int = 1000) -> int:
             )
             ResellerRelationship.objects.bulk_create(
                 ResellerRelationship(
-                    customer_name=c.name,
                     partner=partner,
                     customer=c,
                     dap_active=i % 5 != 0,
