@@ -36,6 +36,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from core.models import Notification  # noqa: E402
 from customers.models import (  # noqa: E402
     Customer,
     CustomerMembership,
@@ -46,7 +47,7 @@ from invitations import tokens  # noqa: E402
 from invitations.management.commands.seed_demo import PASSWORD  # noqa: E402
 from invitations.models import Invitation  # noqa: E402
 from invitations.services import invitation_create  # noqa: E402
-from partners.models import Notification, Partner  # noqa: E402
+from partners.models import Partner  # noqa: E402
 
 PARTNER_NAME = "Contoso Cloud Partners"
 PARTNER_USER = "ava.admin@contoso.example"
@@ -85,8 +86,8 @@ def prepare(args) -> dict:
     partner, ava = _contoso()
     # A reused database holds the notices of the last run's acceptances: the
     # partner user has read them, or the first pages measured would show them.
-    Notification.objects.filter(user=ava, seen_at__isnull=True).update(
-        seen_at=timezone.now()
+    Notification.objects.filter(recipient=ava, read_at__isnull=True).update(
+        read_at=timezone.now()
     )
     load_invitation = Invitation.objects.filter(
         partner=partner,

@@ -24,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -234,7 +235,60 @@ def fmt(value: float, digits: int = 1) -> str:
     return "—" if value != value else f"{value:.{digits}f}"  # NaN → dash
 
 
-def main() -> int:
+# --- one run, step by step ------------------------------------------------------
+
+# Each option's default: (full run, smoke).
+DEFAULTS = {
+    "customers": (10_000, 50),
+    "seconds": (5.0, 1.0),
+    "rounds": (3, 1),
+    "connections": (8, 4),
+    "clients": (50, 5),
+    "clicks": (20, 5),
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    smoke: bool
+    reuse_db: bool
+    customers: int
+    small: int
+    seconds: float
+    rounds: int
+    connections: int
+    workers: int
+    clients: int
+    clicks: int
+    loader: str
+
+
+@dataclass
+class Context:
+    """What every step of one run shares: options, databases, environments."""
+
+    opts: Options
+    urls: dict
+    envs: dict
+    vendor: str
+    started: datetime
+    t0: float = 0.0
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.t0
+
+
+@dataclass
+class Measured:
+    """What the servers answered: load runs and the concurrency check."""
+
+    runs: dict
+    scale_name: str
+    many: concurrency.Outcome
+    clicked: concurrency.Outcome
+
+
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true", help="tiny data, a few seconds")
     parser.add_argument("--customers", type=int, help="generated customers (10000)")
@@ -252,29 +306,39 @@ def main() -> int:
         "--reuse-db", action="store_true",
         help="keep the databases of the previous run (only migrate them)",
     )  # fmt: skip
-    args = parser.parse_args()
-    smoke = args.smoke
-    customers = args.customers or (50 if smoke else 10_000)
-    # The smoke's small side still fills page 1 (25 cards), as 100 does.
-    small = min(SMALL, 30, customers) if smoke else SMALL
-    seconds = args.seconds or (1.0 if smoke else 5.0)
-    rounds = args.rounds or (1 if smoke else 3)
-    connections = args.connections or (4 if smoke else 8)
-    workers = args.workers or 2 * (os.cpu_count() or 1) + 1
-    clients = args.clients or (5 if smoke else 50)
-    clicks = args.clicks or (5 if smoke else 20)
-    loader = args.loader
-    if loader == "auto":
-        loader = "wrk" if load.wrk_available() else "python"
-    if loader == "wrk" and not load.wrk_available():
-        raise SystemExit("wrk is not installed (apt-get install -y wrk)")
+    return parser.parse_args(argv)
 
+
+def choose_loader(requested: str) -> str:
+    if requested == "auto":
+        return "wrk" if load.wrk_available() else "python"
+    if requested == "wrk" and not load.wrk_available():
+        raise SystemExit("wrk is not installed (apt-get install -y wrk)")
+    return requested
+
+
+def options_from(args: argparse.Namespace) -> Options:
+    smoke = args.smoke
+    values = {
+        name: getattr(args, name) or default[1 if smoke else 0]
+        for name, default in DEFAULTS.items()
+    }
+    customers = values["customers"]
+    return Options(
+        smoke=smoke,
+        reuse_db=args.reuse_db,
+        # The smoke's small side still fills page 1 (25 cards), as 100 does.
+        small=min(SMALL, 30, customers) if smoke else SMALL,
+        workers=args.workers or 2 * (os.cpu_count() or 1) + 1,
+        loader=choose_loader(args.loader),
+        **values,
+    )
+
+
+def make_context(opts: Options) -> Context:
     RESULTS.mkdir(parents=True, exist_ok=True)
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{RESULTS / 'bench.sqlite3'}"
     urls = {"large": url, "small": small_url(url)}
-    sizes = {"large": customers, "small": small}
-    vendor = "sqlite" if url.startswith("sqlite") else "postgresql"
-    started = datetime.now(UTC)
     secret = secrets.token_urlsafe(50)
     base_env = {
         **os.environ,
@@ -287,37 +351,54 @@ def main() -> int:
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
     }
-    envs = {k: {**base_env, "DATABASE_URL": u} for k, u in urls.items()}
-
-    print(f"Benchmark {'smoke ' if smoke else ''}on {vendor}, {machine()}")
-    print(
-        f"  {started:%Y-%m-%d %H:%M} UTC; load: {loader}, {connections} connections, "
-        f"{rounds} round(s) of {seconds:g} s; gunicorn: {workers} sync workers"
+    return Context(
+        opts=opts,
+        urls=urls,
+        envs={k: {**base_env, "DATABASE_URL": u} for k, u in urls.items()},
+        vendor="sqlite" if url.startswith("sqlite") else "postgresql",
+        started=datetime.now(UTC),
     )
-    t0 = time.monotonic()
+
+
+def print_banner(ctx: Context) -> None:
+    o = ctx.opts
+    print(f"Benchmark {'smoke ' if o.smoke else ''}on {ctx.vendor}, {machine()}")
+    print(
+        f"  {ctx.started:%Y-%m-%d %H:%M} UTC; load: {o.loader}, {o.connections} "
+        f"connections, {o.rounds} round(s) of {o.seconds:g} s; gunicorn: "
+        f"{o.workers} sync workers"
+    )
+
+
+def seed(ctx: Context) -> dict:
+    """Both databases migrated (and emptied and seeded); the fixtures of the run."""
+    o = ctx.opts
+    sizes = {"large": o.customers, "small": o.small}
     seed_log = RESULTS / "seed.log"
     seed_log.write_text("")
     for key in ("large", "small"):
-        if not args.reuse_db:
-            reset_database(urls[key])
-        manage(envs[key], "migrate", "--noinput", log=seed_log)
-        if not args.reuse_db:
+        if not o.reuse_db:
+            reset_database(ctx.urls[key])
+        manage(ctx.envs[key], "migrate", "--noinput", log=seed_log)
+        if not o.reuse_db:
             manage(
-                envs[key], "seed_demo", "--force", "--customers", str(sizes[key]),
+                ctx.envs[key], "seed_demo", "--force", "--customers", str(sizes[key]),
                 log=seed_log,
             )  # fmt: skip
-    manage(envs["large"], "collectstatic", "--noinput", log=seed_log)
-    run_id = started.strftime("%H%M%S") + secrets.token_hex(2)
+    manage(ctx.envs["large"], "collectstatic", "--noinput", log=seed_log)
+    run_id = ctx.started.strftime("%H%M%S") + secrets.token_hex(2)
     prep = dbtask(
-        envs["large"], "prepare", "--clients", str(clients), "--run-id", run_id
+        ctx.envs["large"], "prepare", "--clients", str(o.clients), "--run-id", run_id
     )
     for key in ("large", "small"):
-        dbtask(envs[key], "analyze")
-    print(
-        f"  seeded {customers} and {small} customers in {time.monotonic() - t0:.0f} s"
-    )
+        dbtask(ctx.envs[key], "analyze")
+    print(f"  seeded {o.customers} and {o.small} customers in {ctx.elapsed():.0f} s")
+    return prep
 
-    pages = [
+
+def pages_of(prep: dict) -> list[tuple[str, str, int]]:
+    """(name, path, expected status) of every page measured beside the reference."""
+    return [
         ("Customers, page 1", "/customers/", 200),
         ("Customers, search", "/customers/?q=" + quote("Customer 0042"), 200),
         ("Customers, page 200", "/customers/?page=200", 200),
@@ -327,143 +408,184 @@ def main() -> int:
         ("Relationship requests", "/invitations/", 200),
         ("Acceptance dispatcher", prep["dispatcher"], 302),
     ]
-    failures: list[str] = []
 
-    # SQL queries (and in-process time) per page, with Django's test client.
-    repeat = "3" if smoke else "30"
-    counted = {
+
+def count_queries(ctx: Context, pages: list) -> dict:
+    """SQL queries (and in-process time) per page, with Django's test client."""
+    repeat = "3" if ctx.opts.smoke else "30"
+    return {
         "large": dbtask(
-            envs["large"], "queries", "--repeat", repeat,
+            ctx.envs["large"], "queries", "--repeat", repeat,
             payload={"paths": [REFERENCE] + [p for _, p, _ in pages]},
         ),
         "small": dbtask(
-            envs["small"], "queries", "--repeat", repeat,
+            ctx.envs["small"], "queries", "--repeat", repeat,
             payload={"paths": [REFERENCE, "/customers/"]},
         ),
     }  # fmt: skip
-    # Customers page 1 at both sizes, in process, in alternating rounds (large then
-    # small, small then large, ...): the machine's speed drifts over seconds, so
-    # one run of each side apart in time can differ by more than the data does.
-    # Each side keeps its quickest round.
+
+
+def time_scale_in_process(ctx: Context) -> dict:
+    """Customers page 1 at both sizes, in process, in alternating rounds.
+
+    Large then small, small then large, ...: the machine's speed drifts over
+    seconds, so one run of each side apart in time can differ by more than the
+    data does. The caller keeps each side's quickest round.
+    """
+    repeat = "3" if ctx.opts.smoke else "30"
     scale_inproc = {"large": [], "small": []}
-    for r in range(1 if smoke else 3):
+    for r in range(1 if ctx.opts.smoke else 3):
         for key in ("large", "small") if r % 2 == 0 else ("small", "large"):
             timed = dbtask(
-                envs[key], "queries", "--repeat", repeat,
+                ctx.envs[key], "queries", "--repeat", repeat,
                 payload={"paths": ["/customers/"]},
             )  # fmt: skip
             scale_inproc[key].append(timed["/customers/"]["inproc_ms"])
+    return scale_inproc
 
-    servers = {}
-    try:
-        for key in ("large", "small"):
-            servers[key] = Server(key, envs[key], workers).start()
-        cookies = {
-            key: sign_in(s.url, prep["partner_user"], prep["password"])
-            for key, s in servers.items()
+
+class Bench:
+    """The started servers, their signed-in sessions, and load runs against them."""
+
+    def __init__(self, ctx: Context, prep: dict):
+        self.ctx, self.opts = ctx, ctx.opts
+        self.servers = {
+            key: Server(key, ctx.envs[key], self.opts.workers).start()
+            for key in ("large", "small")
         }
-        checks = [("large", REFERENCE, 200), ("small", "/customers/", 200)] + [
-            ("large", path, status) for _, path, status in pages
-        ]
+        self.cookies = {
+            key: sign_in(s.url, prep["partner_user"], prep["password"])
+            for key, s in self.servers.items()
+        }
+
+    def preflight(self, checks: list) -> None:
+        failures = []
         for key, path, status in checks:
-            problem = preflight(servers[key].url, cookies[key], path, status)
+            problem = preflight(self.servers[key].url, self.cookies[key], path, status)
             if problem:
                 failures.append(f"preflight ({key}) {problem}")
         if failures:
             raise RuntimeError("; ".join(failures))
 
-        def measure(key: str, path: str, secs: float = seconds) -> load.Result:
-            return load.run(
-                loader=loader, base_url=servers[key].url, path=path,
-                cookie=cookies[key], seconds=secs, connections=connections,
-            )  # fmt: skip
+    def measure(self, key: str, path: str, secs: float | None = None) -> load.Result:
+        o = self.opts
+        return load.run(
+            loader=o.loader, base_url=self.servers[key].url, path=path,
+            cookie=self.cookies[key], seconds=o.seconds if secs is None else secs,
+            connections=o.connections,
+        )  # fmt: skip
 
-        # Warm every worker (template cache, persistent connection) before timing.
+    def warm(self, checks: list) -> None:
+        """Warm every worker (template cache, persistent connection) before timing."""
         for key, path, _ in checks:
-            if smoke:
-                for _ in range(2 * workers):
-                    httpx.get(servers[key].url + path, headers={"Cookie": cookies[key]})
+            if self.opts.smoke:
+                for _ in range(2 * self.opts.workers):
+                    httpx.get(
+                        self.servers[key].url + path,
+                        headers={"Cookie": self.cookies[key]},
+                    )
             else:
-                measure(key, path, 1)
-        print(f"  servers up and warm at {time.monotonic() - t0:.0f} s")
+                self.measure(key, path, 1)
+        print(f"  servers up and warm at {self.ctx.elapsed():.0f} s")
 
-        scale_name = f"Customers, page 1 ({customers} vs {small})"
-        pairs = [
-            (name, ("large", path), ("large", REFERENCE)) for name, path, _ in pages
-        ]
-        pairs.append((scale_name, ("large", "/customers/"), ("small", "/customers/")))
+    def load_rounds(self, pairs: list) -> dict:
         runs = {name: {"a": [], "b": []} for name, _, _ in pairs}
-        for r in range(rounds):
+        for r in range(self.opts.rounds):
             for name, a, b in pairs:
                 # A/B then B/A: neither side always runs on a warmer machine.
                 order = (("a", a), ("b", b)) if r % 2 == 0 else (("b", b), ("a", a))
                 for side, (key, path) in order:
-                    runs[name][side].append(measure(key, path))
-            print(f"  round {r + 1}/{rounds} done")
+                    runs[name][side].append(self.measure(key, path))
+            print(f"  round {r + 1}/{self.opts.rounds} done")
+        return runs
 
-        # The concurrency check, on the large database.
-        print(f"  load done at {time.monotonic() - t0:.0f} s; concurrency check")
+    def check_concurrency(self, prep: dict):
+        """The concurrency check, on the large database."""
+        print(f"  load done at {self.ctx.elapsed():.0f} s; concurrency check")
         many = concurrency.many_invitations(
-            base_url=servers["large"].url,
+            base_url=self.servers["large"].url,
             accepters=prep["accepters"],
             password=prep["password"],
         )
         clicked = concurrency.many_clicks(
-            base_url=servers["large"].url,
+            base_url=self.servers["large"].url,
             fixture=prep["clicks"],
             password=prep["password"],
-            clicks=clicks,
+            clicks=self.opts.clicks,
         )
+        return many, clicked
+
+
+def measure_servers(ctx: Context, prep: dict, pages: list) -> Measured:
+    """Start both servers, check, warm and load every page, then the concurrency."""
+    o = ctx.opts
+    try:
+        bench = Bench(ctx, prep)
+        checks = [("large", REFERENCE, 200), ("small", "/customers/", 200)] + [
+            ("large", path, status) for _, path, status in pages
+        ]
+        bench.preflight(checks)
+        bench.warm(checks)
+        scale_name = f"Customers, page 1 ({o.customers} vs {o.small})"
+        pairs = [
+            (name, ("large", path), ("large", REFERENCE)) for name, path, _ in pages
+        ]
+        pairs.append((scale_name, ("large", "/customers/"), ("small", "/customers/")))
+        runs = bench.load_rounds(pairs)
+        many, clicked = bench.check_concurrency(prep)
     finally:
         Server.stop_all()
-    verified = dbtask(envs["large"], "verify", payload=prep)
+    return Measured(runs=runs, scale_name=scale_name, many=many, clicked=clicked)
 
-    # --- report -----------------------------------------------------------------
-    report = {
-        "date": f"{started:%Y-%m-%d %H:%M} UTC",
-        "machine": machine(),
-        "vendor": vendor,
-        "loader": loader,
-        "customers": customers,
-        "rows": [],
+
+# --- report ---------------------------------------------------------------------
+
+
+def summary(results):
+    return {
+        "rps": median([x.rps for x in results]),
+        "p50": median([x.p50_ms for x in results]),
+        "p99": median([x.p99_ms for x in results]),
+        "status_errors": sum(x.status_errors for x in results),
+        "socket_errors": sum(x.socket_errors for x in results),
     }
-    reference_runs = [x for name, _, _ in pages for x in runs[name]["b"]]
 
-    def summary(results):
-        return {
-            "rps": median([x.rps for x in results]),
-            "p50": median([x.p50_ms for x in results]),
-            "p99": median([x.p99_ms for x in results]),
-            "status_errors": sum(x.status_errors for x in results),
-            "socket_errors": sum(x.socket_errors for x in results),
-        }
 
+def median_ratio(a_runs, b_runs, field: str) -> float:
+    return median(
+        [
+            getattr(a, field) / getattr(b, field)
+            for a, b in zip(a_runs, b_runs, strict=True)
+        ]
+    )
+
+
+def report_pages(ctx, prep, pages, runs, counted, report, failures) -> None:
+    """The table of every page beside the reference."""
     header = (
         f"{'page':<24} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} "
         f"{'queries':>7} {'in-proc ms':>10} {'req/s ÷ ref':>11} {'p99 ÷ ref':>9}"
     )
     print()
-    print(f"Pages at {customers} customers, signed in as {prep['partner_user']}")
+    print(
+        f"Pages at {ctx.opts.customers} customers, signed in as {prep['partner_user']}"
+    )
     print(header)
     print("-" * len(header))
+    reference_runs = [x for name, _, _ in pages for x in runs[name]["b"]]
     ref = summary(reference_runs)
-    ref_q = counted["large"][REFERENCE]
-    lines = [("Reference (25 rows)", ref, ref_q, None, None)]
+    lines = [("Reference (25 rows)", ref, counted["large"][REFERENCE], None, None)]
     for name, path, _ in pages:
-        page = summary(runs[name]["a"])
-        rps_ratio = median(
-            [
-                a.rps / b.rps
-                for a, b in zip(runs[name]["a"], runs[name]["b"], strict=True)
-            ]
+        a, b = runs[name]["a"], runs[name]["b"]
+        lines.append(
+            (
+                name,
+                summary(a),
+                counted["large"][path],
+                median_ratio(a, b, "rps"),
+                median_ratio(a, b, "p99_ms"),
+            )
         )
-        p99_ratio = median(
-            [
-                a.p99_ms / b.p99_ms
-                for a, b in zip(runs[name]["a"], runs[name]["b"], strict=True)
-            ]
-        )
-        lines.append((name, page, counted["large"][path], rps_ratio, p99_ratio))
     for name, s, q, rps_ratio, p99_ratio in lines:
         errors = s["status_errors"] + s["socket_errors"]
         print(
@@ -479,7 +601,12 @@ def main() -> int:
         if s["status_errors"]:
             failures.append(f"{name}: {s['status_errors']} answers outside 2xx/3xx")
 
-    big, little = summary(runs[scale_name]["a"]), summary(runs[scale_name]["b"])
+
+def report_scale(ctx, measured, counted, scale_inproc, report, failures) -> dict:
+    """Customers page 1 at both sizes; returns the figures the targets judge."""
+    customers, small = ctx.opts.customers, ctx.opts.small
+    runs = measured.runs[measured.scale_name]
+    big, little = summary(runs["a"]), summary(runs["b"])
     q_big, q_little = counted["large"]["/customers/"], counted["small"]["/customers/"]
     print()
     print("Customers page 1: cost against the number of customers")
@@ -516,7 +643,17 @@ def main() -> int:
             f"Customers page: {q_little['queries']} queries at {small} customers, "
             f"{q_big['queries']} at {customers}"
         )
+    return {
+        "queries_large": q_big["queries"],
+        "queries_small": q_little["queries"],
+        "time_ratio": time_ratio,
+        "inproc_ratio": inproc_ratio,
+    }
 
+
+def report_concurrency(ctx, prep, measured, verified, report, failures) -> list:
+    """The concurrency check's answers and database; returns its problems."""
+    many, clicked, clicks = measured.many, measured.clicked, ctx.opts.clicks
     print()
     print("Concurrency check")
     server_errors = many.server_errors + clicked.server_errors
@@ -548,25 +685,30 @@ def main() -> int:
         "statuses": {str(k): v for k, v in (many.statuses + clicked.statuses).items()},
         **verified, "server_errors": server_errors, "pass": not problems,
     }  # fmt: skip
+    return problems
 
+
+def report_targets(ctx, scale, problems, report) -> None:
+    customers, small = ctx.opts.customers, ctx.opts.small
     print()
     print(
         "Targets (figures only; they never fail the run"
-        + ("; a smoke's timings mean nothing)" if smoke else ")")
+        + ("; a smoke's timings mean nothing)" if ctx.opts.smoke else ")")
     )
     # Judged on the pages issue 7 names; the extra rows (every card expanded
     # server-side, one card's body) are printed to keep their cost in view.
     judged = [r for r in report["rows"][1:] if r["page"] not in EXTRA_PAGES]
     worst_rps = min(r["rps_ratio"] for r in judged)
     worst_p99 = max(r["p99_ratio"] for r in judged)
+    q_big, q_little = scale["queries_large"], scale["queries_small"]
+    inproc_ratio, time_ratio = scale["inproc_ratio"], scale["time_ratio"]
     targets = [
         ("every page of the issue ≥ 50% of the reference's req/s", worst_rps >= 0.5,
          f"lowest {worst_rps:.2f}"),
         ("every page of the issue: p99 < 4 × the reference's", worst_p99 < 4,
          f"highest {worst_p99:.2f}"),
         (f"Customers page: same queries at {customers} as at {small}",
-         q_big["queries"] == q_little["queries"],
-         f"{q_big['queries']} vs {q_little['queries']}"),
+         q_big == q_little, f"{q_big} vs {q_little}"),
         # Judged on the server's own time (sequential, in process): under load on
         # a shared machine the p50 moves by more than 20% from run to run.
         (f"Customers page: time at {customers} within 20% of {small}",
@@ -578,12 +720,14 @@ def main() -> int:
     for label, met, detail in targets:
         print(f"  [{'met' if met else 'MISSED'}] {label} ({detail})")
     report["targets"] = [{"target": t, "met": m, "detail": d} for t, m, d in targets]
-    out = RESULTS / f"bench-{vendor}-{started:%Y%m%dT%H%M%S}.json"
+
+
+def finish(ctx: Context, report: dict, failures: list) -> int:
+    """Save the figures; the exit code: 1 when a correctness check failed."""
+    out = RESULTS / f"bench-{ctx.vendor}-{ctx.started:%Y%m%dT%H%M%S}.json"
     out.write_text(json.dumps(report, indent=1, default=str))
     print()
-    print(
-        f"Took {time.monotonic() - t0:.0f} s; figures saved in {out.relative_to(ROOT)}"
-    )
+    print(f"Took {ctx.elapsed():.0f} s; figures saved in {out.relative_to(ROOT)}")
     if failures:
         print("FAIL:")
         for failure in failures:
@@ -591,6 +735,33 @@ def main() -> int:
         return 1
     print("OK: every correctness check passed")
     return 0
+
+
+def main() -> int:
+    ctx = make_context(options_from(parse_args()))
+    print_banner(ctx)
+    ctx.t0 = time.monotonic()
+    prep = seed(ctx)
+    pages = pages_of(prep)
+    counted = count_queries(ctx, pages)
+    scale_inproc = time_scale_in_process(ctx)
+    measured = measure_servers(ctx, prep, pages)
+    verified = dbtask(ctx.envs["large"], "verify", payload=prep)
+
+    failures: list[str] = []
+    report = {
+        "date": f"{ctx.started:%Y-%m-%d %H:%M} UTC",
+        "machine": machine(),
+        "vendor": ctx.vendor,
+        "loader": ctx.opts.loader,
+        "customers": ctx.opts.customers,
+        "rows": [],
+    }
+    report_pages(ctx, prep, pages, measured.runs, counted, report, failures)
+    scale = report_scale(ctx, measured, counted, scale_inproc, report, failures)
+    problems = report_concurrency(ctx, prep, measured, verified, report, failures)
+    report_targets(ctx, scale, problems, report)
+    return finish(ctx, report, failures)
 
 
 def _terminate(signum, _frame):

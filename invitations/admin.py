@@ -14,7 +14,6 @@ from django.utils.translation import ngettext_lazy
 
 from core.admin_helpers import (
     ChangedThroughActionsMixin,
-    ChoicesFilter,
     CustomerLinkMixin,
     PartnerLinkMixin,
     PortalModelAdmin,
@@ -24,7 +23,6 @@ from core.admin_helpers import (
     admin_links,
     country_filter,
     export_csv_action,
-    report_outcome,
 )
 from invitations import services
 from invitations.experiences import (
@@ -34,8 +32,6 @@ from invitations.experiences import (
     experience_for,
 )
 from invitations.models import Invitation
-from invitations.notifications import notification_email_send, recipient_language
-from partners.models import Notification
 
 Status = Invitation.Status
 
@@ -241,81 +237,3 @@ class InvitationAdmin(
 
 def _experience(invitation):
     return experience_for(cloud=invitation.partner.cloud, sent_at=invitation.sent_at)
-
-
-class EmailStatusFilter(ChoicesFilter):
-    title = _("email")
-    parameter_name = "email"
-    options = {
-        "sent": (_("Sent"), Q(email_sent_at__isnull=False)),
-        "failed": (_("Failed"), Q(email_sent_at__isnull=True) & ~Q(email_error="")),
-        "waiting": (_("Not sent"), Q(email_sent_at__isnull=True, email_error="")),
-    }
-
-
-# Registered here rather than in partners: the retry action calls the invitations
-# app's notification service, and partners imports no other app.
-@admin.register(Notification)
-class NotificationAdmin(ChangedThroughActionsMixin, PortalModelAdmin):
-    """R10: what each partner user was told; failed emails are retried from here."""
-
-    list_display = [
-        "kind",
-        "user_email",
-        "partner_name",
-        "customer_name",
-        "invitation_link",
-        "created_at",
-        "seen_at",
-        "email_sent_at",
-        "email_error",
-    ]
-    list_select_related = ["user"]
-    list_filter = ["kind", EmailStatusFilter]
-    search_fields = [
-        "user__email",
-        "customer_name",
-        "partner_name",
-        "invitation_id__exact",
-    ]
-    date_hierarchy = "created_at"
-    fields = list_display
-    readonly_fields = fields
-    actions = ["retry_email"]
-
-    @admin.display(description=_("user"), ordering="user__email")
-    def user_email(self, obj):
-        return obj.user.email
-
-    @admin.display(description=_("invitation"), ordering="invitation_id")
-    def invitation_link(self, obj):
-        url = admin_change_url_for("invitations.Invitation", obj.invitation_id)
-        return admin_links([(url, f"#{obj.invitation_id}")])
-
-    @admin.action(description=_("Send the email again"), permissions=["change"])
-    def retry_email(self, request, queryset):
-        sent, refusals = 0, []
-        # Only the notices whose email has not gone out: never send one twice.
-        pending = queryset.filter(email_sent_at__isnull=True).select_related(
-            "user__partner_membership"
-        )
-        for notice in pending:
-            ok = notification_email_send(
-                notice=notice, language=recipient_language(notice.user)
-            )
-            if ok:
-                sent += 1
-            else:
-                refusals.append(
-                    _("The email to %(email)s failed again.")
-                    % {"email": notice.user.email}
-                )
-        report_outcome(
-            self,
-            request,
-            done=sent,
-            done_message=ngettext_lazy(
-                "%(count)s email sent.", "%(count)s emails sent.", "count"
-            ),
-            refusals=refusals,
-        )

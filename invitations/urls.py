@@ -1,8 +1,36 @@
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import path
 
 from invitations import views
+from invitations.experiences import EXPERIENCES
 
 app_name = "invitations"
+
+
+def experience_urlpatterns(experiences):
+    """R8: one acceptance page per row of ``experiences`` (slug → Experience).
+
+    Each is ``portals/<slug>/<str:token>/``, named after its ``url_name``
+    ("invitations:<slug>"), and served by ``views.experience`` with its slug.
+    """
+    patterns = []
+    for slug, experience in experiences.items():
+        namespace, _, name = experience.url_name.rpartition(":")
+        if slug != experience.slug or namespace != app_name:
+            raise ImproperlyConfigured(
+                f"experience {slug!r}: url_name {experience.url_name!r} must be "
+                f"'{app_name}:<name>' and its slug {experience.slug!r} its key"
+            )
+        patterns.append(
+            path(
+                f"portals/{slug}/<str:token>/",
+                views.experience,
+                {"slug": slug},
+                name=name,
+            )
+        )
+    return patterns
+
 
 urlpatterns = [
     path("invitations/", views.invitation_list, name="list"),
@@ -19,13 +47,5 @@ urlpatterns = [
         name="new_link",
     ),
     path("invitations/accept/<str:token>/", views.accept, name="accept"),
-    path(
-        "portals/office/<str:token>/",
-        views.experience,
-        {"slug": "office"},
-        name="office",
-    ),
-    path(
-        "portals/store/<str:token>/", views.experience, {"slug": "store"}, name="store"
-    ),
+    *experience_urlpatterns(EXPERIENCES),
 ]

@@ -124,39 +124,3 @@ class MembershipRole(models.Model):
 
     def __str__(self):
         return str(self.get_role_display())
-
-
-class Notification(models.Model):
-    """An in-portal notice for a partner user (R10), shown once on their next page.
-
-    The email that goes with it is tracked here too, so a failed delivery is
-    visible to staff and can be retried from the admin.
-    """
-
-    class Kind(models.TextChoices):
-        INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
-        INVITATION_DECLINED = "invitation_declined", _("Invitation declined")
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="portal_notifications",
-        verbose_name=_("user"),
-    )
-    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
-    partner_name = models.CharField(_("partner"), max_length=200)
-    customer_name = models.CharField(_("customer"), max_length=200)
-    invitation_id = models.BigIntegerField(_("invitation id"))
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    seen_at = models.DateTimeField(_("seen"), null=True, blank=True)
-    email_sent_at = models.DateTimeField(_("email sent"), null=True, blank=True)
-    email_error = models.CharField(_("email error"), max_length=300, blank=True)
-
-    class Meta:
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "seen_at"], name="notification_unseen")]
-
-    def __str__(self):
-        return f"{self.get_kind_display()}: {self.customer_name}"

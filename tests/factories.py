@@ -6,6 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from core.models import Notification
 from customers.models import (
     Customer,
     CustomerMembership,
@@ -21,7 +22,6 @@ from invitations.models import Invitation
 from partners.models import (
     Cloud,
     MembershipRole,
-    Notification,
     Partner,
     PartnerMembership,
     Role,
@@ -188,8 +188,9 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Notification
 
-    user = factory.SubFactory(UserFactory)
-    kind = Notification.Kind.INVITATION_ACCEPTED
-    partner_name = "Contoso"
-    customer_name = "Adatum"
-    invitation_id = 1
+    recipient = factory.SubFactory(UserFactory)
+    kind = "invitation_accepted"
+    params = factory.LazyAttribute(
+        lambda o: {"partner": "Contoso", "customer": "Adatum", "invitation_id": 1}
+    )
+    link = "/invitations/"

@@ -11,15 +11,16 @@ from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
-from django.urls import reverse
 from django.utils import timezone
 
 from core.admin_helpers import csv_cell, export_csv_action
+from core.models import Notification
 from customers.models import RelationshipEvent, ResellerRelationship, ServiceRequest
 from invitations import tokens
 from invitations.models import Invitation
-from partners.models import Cloud, Notification, Partner, PartnerMembership, Role
+from partners.models import Cloud, Partner, PartnerMembership, Role
 from tests import factories
+from tests.helpers import admin_url as url
 from tests.test_admin_queries import BUILDERS
 
 pytestmark = pytest.mark.django_db
@@ -36,11 +37,6 @@ def root(client):
     )
     client.force_login(user)
     return user
-
-
-def url(model, view="changelist", *args):
-    opts = model._meta
-    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
 
 
 def post_action(client, model, action, objects, **extra):
@@ -458,7 +454,12 @@ def test_service_requests_are_opened_by_partners_not_in_the_admin(client, root):
 def test_retry_email_action_sends_and_records(client, root):
     invitation = factories.InvitationFactory(email_language="fr")
     notice = factories.NotificationFactory(
-        invitation_id=invitation.pk, email_error="SMTPException: down"
+        params={
+            "customer": "Adatum",
+            "partner": "Contoso",
+            "invitation_id": invitation.pk,
+        },
+        email_error="SMTPException: down",
     )
     response = post_action(client, Notification, "retry_email", [notice])
     notice.refresh_from_db()

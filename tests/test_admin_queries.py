@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.models import Notification
 from customers.models import (
     Customer,
     CustomerMembership,
@@ -21,7 +22,7 @@ from customers.models import (
     SupportContact,
 )
 from invitations.models import Invitation
-from partners.models import Notification, Partner, PartnerMembership
+from partners.models import Partner, PartnerMembership
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -17,6 +17,7 @@ from customers.models import RelationshipEvent, ResellerRelationship, ServiceReq
 from invitations.models import Invitation
 from partners.models import Role
 from tests import factories
+from tests.helpers import admin_url as url
 from tests.test_admin_queries import BUILDERS
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +31,8 @@ EXPECTED_PERMISSIONS = {
     "partners.view_partner",
     "partners.view_partnermembership",
     "partners.view_membershiprole",
-    "partners.view_notification",
-    "partners.change_notification",
+    "core.view_notification",
+    "core.change_notification",
     "customers.view_customer",
     "customers.view_customermembership",
     "customers.view_directoryuser",
@@ -46,11 +47,6 @@ EXPECTED_PERMISSIONS = {
     "invitations.view_invitation",
     "invitations.change_invitation",
 }
-
-
-def url(model, view="changelist", *args):
-    opts = model._meta
-    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
 
 
 @pytest.fixture
@@ -260,7 +256,14 @@ def test_support_cannot_change_reference_data(client, support, model_name):
 
 def test_support_retries_a_failed_notification_email(client, support):
     invitation = factories.InvitationFactory()
-    notice = factories.NotificationFactory(invitation_id=invitation.pk, email_error="x")
+    notice = factories.NotificationFactory(
+        params={
+            "customer": "Adatum",
+            "partner": "Contoso",
+            "invitation_id": invitation.pk,
+        },
+        email_error="x",
+    )
     response = client.post(
         url(type(notice)),
         {"action": "retry_email", "_selected_action": [notice.pk], "index": "0"},

@@ -53,7 +53,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "partners.middleware.NotificationMiddleware",
+    "core.middleware.NotificationMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

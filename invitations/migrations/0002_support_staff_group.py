@@ -24,7 +24,7 @@ VIEW_AND_CHANGE = [
     ("invitations", "invitation"),
     ("customers", "resellerrelationship"),
     ("customers", "servicerequest"),
-    ("partners", "notification"),
+    # partners.notification was here; notices moved to core (migration 0003).
 ]
 
 

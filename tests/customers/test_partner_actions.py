@@ -14,14 +14,11 @@ from customers.models import (
 from customers.services import service_request_update
 from partners.models import Role
 from tests import factories
+from tests.helpers import text
 
 pytestmark = pytest.mark.django_db
 
 Kind = RelationshipEvent.Kind
-
-
-def text(response) -> str:
-    return response.content.decode()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from django.urls import reverse
 from customers.models import RelationshipEvent, ResellerRelationship, Subscription
 from partners.models import Role
 from tests import factories
+from tests.helpers import text
 
 pytestmark = pytest.mark.django_db
 
@@ -17,10 +18,6 @@ R12_NOTICE = (
     "request on their behalf."
 )
 PARTNERS_URL = reverse("customers:partners")
-
-
-def text(response) -> str:
-    return response.content.decode()
 
 
 def dap_remove_url(relationship):

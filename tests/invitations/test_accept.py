@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from core.exceptions import DomainError
+from core.models import Notification
 from customers.models import (
     Customer,
     CustomerMembership,
@@ -21,25 +22,14 @@ from customers.services import dap_remove, relationship_end
 from invitations import tokens
 from invitations.models import Invitation
 from invitations.views import SESSION_KEY
-from partners.models import Cloud, Notification, Role
+from partners.models import Cloud, Role
 from tests import factories
+from tests.helpers import open_link, text
 
 pytestmark = pytest.mark.django_db
 
 Kind = RelationshipEvent.Kind
 NEW_PASSWORD = "Blue-Harbour-Lantern-47"
-
-
-def open_link(client, invitation) -> str:
-    """Open the emailed link; return the experience page it sends the visitor to."""
-    token = tokens.make_token(invitation)
-    response = client.get(reverse("invitations:accept", kwargs={"token": token}))
-    assert response.status_code == 302, response.status_code
-    return response["Location"]
-
-
-def text(response) -> str:
-    return response.content.decode()
 
 
 def accepted_events(invitation):
@@ -531,8 +521,8 @@ def test_accept_emails_admin_agents_global_admins_and_creator_after_commit(
     recipients = sorted(address for m in mail.outbox for address in m.to)
     assert recipients == ["adam@contoso.test", "ava@contoso.test", "sara@contoso.test"]
     assert all("Tailspin Toys" in m.subject for m in mail.outbox)
-    notices = Notification.objects.filter(invitation_id=invitation.pk)
-    assert sorted(n.user.email for n in notices) == recipients
+    notices = Notification.objects.filter(params__invitation_id=invitation.pk)
+    assert sorted(n.recipient.email for n in notices) == recipients
     assert all(n.email_sent_at is not None and n.email_error == "" for n in notices)
 
 
@@ -580,9 +570,9 @@ def test_accept_with_failing_email_backend_keeps_acceptance_and_records_error(
     def broken_send_mail(*args, **kwargs):
         raise smtplib.SMTPServerDisconnected("mail server went away")
 
-    monkeypatch.setattr("invitations.notifications.send_mail", broken_send_mail)
+    monkeypatch.setattr("core.services.send_mail", broken_send_mail)
     with (
-        caplog.at_level(logging.ERROR, logger="invitations.notifications"),
+        caplog.at_level(logging.ERROR, logger="core.services"),
         django_capture_on_commit_callbacks(execute=True),
     ):
         response = client.post(
@@ -592,12 +582,11 @@ def test_accept_with_failing_email_backend_keeps_acceptance_and_records_error(
     invitation.refresh_from_db()
     assert invitation.status == Invitation.Status.ACCEPTED
     assert ResellerRelationship.objects.count() == 1
-    notice = Notification.objects.get(user=admin_agent)
+    notice = Notification.objects.get(recipient=admin_agent)
     assert "mail server went away" in notice.email_error
     assert notice.email_sent_at is None
     assert any(
-        r.name == "invitations.notifications" and r.levelno == logging.ERROR
-        for r in caplog.records
+        r.name == "core.services" and r.levelno == logging.ERROR for r in caplog.records
     )
     assert mail.outbox == []
 
@@ -611,7 +600,7 @@ def test_decline_notifies_partner(
             {"action": "decline", "invitation": invitation.pk, "confirmed": "yes"},
         )
     assert [m.to for m in mail.outbox] == [[admin_agent.email]]
-    assert Notification.objects.get().kind == Notification.Kind.INVITATION_DECLINED
+    assert Notification.objects.get().kind == "invitation_declined"
 
 
 # --- R13: an existing relationship is updated, not duplicated -----------------------

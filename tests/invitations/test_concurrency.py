@@ -14,10 +14,10 @@ from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
+from core.models import Notification
 from customers.models import RelationshipEvent, ResellerRelationship
 from invitations import services, tokens
 from invitations.models import Invitation
-from partners.models import Notification
 from tests import factories
 
 pytestmark = [
@@ -99,7 +99,7 @@ def test_accept_called_by_twenty_threads_gives_one_relationship_and_event(settin
     assert invitation.status == Invitation.Status.ACCEPTED
     assert invitation.relationship_id == relationship.pk
     # R10: the partner is told once, by the one acceptance that committed.
-    assert Notification.objects.filter(invitation_id=invitation.pk).count() == 1
+    assert Notification.objects.filter(params__invitation_id=invitation.pk).count() == 1
 
 
 def test_accept_of_four_invitations_at_once_by_one_customer_gives_one_relationship(

@@ -18,6 +18,7 @@ from invitations.models import Invitation
 from invitations.views import SESSION_KEY
 from partners.models import Cloud
 from tests import factories
+from tests.helpers import accept_path
 
 pytestmark = pytest.mark.django_db
 
@@ -50,9 +51,7 @@ def invitation_sent(*, cloud=Cloud.PUBLIC, sent_at=None, **fields):
 
 
 def open_link(client, invitation):
-    return client.get(
-        reverse("invitations:accept", kwargs={"token": tokens.make_token(invitation)})
-    )
+    return client.get(accept_path(invitation))
 
 
 def experience_url(slug, token="session"):

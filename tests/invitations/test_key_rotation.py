@@ -8,6 +8,7 @@ from django.urls import reverse
 from invitations import tokens
 from invitations.models import Invitation
 from tests import factories
+from tests.helpers import accept_path
 
 pytestmark = pytest.mark.django_db
 
@@ -29,9 +30,7 @@ def old_link(settings, invitation):
 
 def open_link(token):
     """Follow the link as a fresh browser does, to the acceptance page."""
-    return Client().get(
-        reverse("invitations:accept", kwargs={"token": token}), follow=True
-    )
+    return Client().get(accept_path(token=token), follow=True)
 
 
 def test_secret_key_fallbacks_is_a_setting(settings):

@@ -1,0 +1,10 @@
+from core.models import Notification
+
+
+def notifications_unread(*, recipient, limit: int = 10) -> list[Notification]:
+    """The person's notices not yet shown, oldest first."""
+    return list(
+        Notification.objects.filter(recipient=recipient, read_at__isnull=True).order_by(
+            "created_at", "id"
+        )[:limit]
+    )
