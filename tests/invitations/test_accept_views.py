@@ -1,4 +1,5 @@
-"""R9/R4/R10/R13: the customer administrator signs in, then accepts or declines."""
+"""R9/R4/R10/R13 through the pages: the customer administrator signs in, then
+accepts or declines."""
 
 import logging
 import smtplib
@@ -10,7 +11,6 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from core.exceptions import DomainError
 from core.models import Notification
 from customers.models import (
     Customer,
@@ -36,30 +36,6 @@ def accepted_events(invitation):
     return RelationshipEvent.objects.filter(
         kind=Kind.ACCEPTED, invitation_id=invitation.pk
     )
-
-
-@pytest.fixture
-def customer(db):
-    return factories.CustomerFactory(
-        name="Tailspin Toys", domain="tailspin.example", country="FR"
-    )
-
-
-@pytest.fixture
-def customer_admin(customer):
-    return factories.customer_admin(customer, email="admin@tailspin.example")
-
-
-@pytest.fixture
-def invitation(partner, admin_agent):
-    return factories.InvitationFactory(partner=partner, created_by=admin_agent)
-
-
-@pytest.fixture
-def admin_on_page(client, invitation, customer_admin):
-    """A signed-in customer administrator on the experience page of the link."""
-    client.force_login(customer_admin)
-    return open_link(client, invitation)
 
 
 # --- Signing in and signing up --------------------------------------------------
@@ -748,20 +724,6 @@ def test_decline_by_admin_of_another_country_is_refused(client, partner):
     assert invitation.status == Invitation.Status.PENDING
 
 
-def test_accept_after_link_renewed_in_between_is_refused(partner, customer_admin):
-    # R7: the link checked before the lock must still be current after it.
-    from invitations.services import invitation_accept, invitation_renew_link
-
-    invitation = factories.InvitationFactory(partner=partner)
-    old_nonce = invitation.link_nonce
-    invitation_renew_link(invitation_id=invitation.pk, actor=invitation.created_by)
-    with pytest.raises(DomainError):
-        invitation_accept(
-            invitation_id=invitation.pk, admin_user=customer_admin, link_nonce=old_nonce
-        )
-    assert not ResellerRelationship.objects.exists()
-
-
 def test_decline_asks_for_confirmation_first(client, admin_on_page, invitation):
     # Declining cannot be undone: the first POST only shows a confirmation page.
     response = client.post(
@@ -810,26 +772,3 @@ def test_partner_emails_use_each_recipients_portal_language(
         client.post(admin_on_page, {"action": "accept", "invitation": invitation.pk})
     (email,) = mail.outbox
     assert "a accepté" in email.subject
-
-
-@pytest.mark.parametrize("service", ["invitation_accept", "invitation_decline"])
-def test_accept_and_decline_run_in_one_transaction(
-    monkeypatch, partner, customer_admin, service
-):
-    # R9: the state change and its event commit together or not at all; the row
-    # lock needs the transaction too (on SQLite nothing else would show its lack).
-    from django.db import transaction
-
-    from invitations import services
-
-    seen = []
-    real = services._ensure_pending
-
-    def spy(invitation, now):
-        seen.append(transaction.get_autocommit())
-        return real(invitation, now)
-
-    monkeypatch.setattr(services, "_ensure_pending", spy)
-    invitation = factories.InvitationFactory(partner=partner)
-    getattr(services, service)(invitation_id=invitation.pk, admin_user=customer_admin)
-    assert seen == [False]
