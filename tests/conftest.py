@@ -123,3 +123,10 @@ def browser_sign_in(page, email, password=factories.PASSWORD):
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.fixture
+def customer_admin(customer):
+    """The administrator of the module's ``customer`` (each module names its own
+    customer): admin@<its domain>."""
+    return factories.customer_admin(customer, email=f"admin@{customer.domain}")

@@ -39,11 +39,6 @@ def customer(db):
 
 
 @pytest.fixture
-def customer_admin(customer):
-    return factories.customer_admin(customer, email="admin@adatum.example")
-
-
-@pytest.fixture
 def relationship(partner, customer):
     return factories.RelationshipFactory(partner=partner, customer=customer)
 

@@ -14,11 +14,6 @@ def customer(db):
 
 
 @pytest.fixture
-def customer_admin(customer):
-    return factories.customer_admin(customer, email="admin@tailspin.example")
-
-
-@pytest.fixture
 def invitation(partner, admin_agent):
     return factories.InvitationFactory(partner=partner, created_by=admin_agent)
 
