@@ -4,12 +4,6 @@ import json
 import logging
 import re
 
-# Both the dispatcher and the experience pages carry the secret in the path.
-_TOKEN_IN_PATH = re.compile(
-    r"(/invitations/accept/|/portals/(?:office|store)/)(?!session/)[^/\s\"?]+"
-)
-
-
 # Any invitation token, wherever it appears (a path Django reaches through
 # percent-encoding, a future portal, a Referer, a message): its shape, which must
 # stay in step with invitations.tokens.TOKEN_SHAPE ([0-9a-z]{1,13}-[0-9a-f]{40};
@@ -23,7 +17,6 @@ _TOKEN_SHAPE = re.compile(rf"{_ID_CHAR}{{1,13}}{_DASH}{_HEX_CHAR}{{40}}")
 
 
 def redact(text: str) -> str:
-    text = _TOKEN_IN_PATH.sub(r"\1[redacted]", text)
     return _TOKEN_SHAPE.sub("[redacted]", text)
 
 
