@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("partners.urls")),
+    path("", include("partners.portal_urls")),
     # Each app owns its whole URL space (customers/ and customer/; invitations/
     # and portals/), so one namespace per app.
     path("", include("customers.urls")),

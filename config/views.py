@@ -29,7 +29,7 @@ def home(request):
     if not user.is_authenticated:
         return redirect("login")
     if hasattr(user, "partner_membership"):
-        return redirect("customers:list")
+        return redirect("partners:overview")
     if hasattr(user, "customer_membership"):
         return redirect("customers:partners")
     if user.is_staff:

@@ -73,6 +73,8 @@ class CustomerMembership(models.Model):
         default=False,
         help_text=_("Administrators accept requests and manage partners."),
     )
+    # An IANA zone name; blank means the organisation's country's zone (R45).
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("customer member")

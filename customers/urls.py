@@ -20,6 +20,12 @@ urlpatterns = [
         name="support_contacts",
     ),
     path("customers/<id:customer_id>/end/", views.relationship_end, name="end"),
+    path("service-requests/", views.service_request_list, name="service_requests"),
+    path(
+        "service-requests/<id:request_id>/",
+        views.service_request_detail,
+        name="service_request",
+    ),
     # Customer side
     path("customer/partners/", views.partner_relationships, name="partners"),
     path(
@@ -31,5 +37,15 @@ urlpatterns = [
         "customer/partners/<id:relationship_id>/end/",
         views.customer_relationship_end,
         name="customer_end",
+    ),
+    path(
+        "customer/service-requests/",
+        views.customer_service_request_list,
+        name="customer_service_requests",
+    ),
+    path(
+        "customer/service-requests/<id:request_id>/",
+        views.customer_service_request_detail,
+        name="customer_service_request",
     ),
 ]

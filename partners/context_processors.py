@@ -21,7 +21,16 @@ def portal(request):
         m = membership_of(user) if user is not None else None
         return {action: can(m, action) for action in ROLES_FOR_ACTION}
 
+    # Where the page is, for aria-current in the navigation; plain strings so a
+    # 404 page (no resolver match) renders without failed lookups in the logs.
+    match = getattr(request, "resolver_match", None)
+    nav_here = {
+        "namespace": (match.namespace if match else "") or "",
+        "url_name": (match.url_name if match else "") or "",
+    }
+
     return {
+        "nav_here": nav_here,
         "membership": membership,
         "customer_membership": SimpleLazyObject(_customer_membership),
         "perms_partner": SimpleLazyObject(_perms),

@@ -82,6 +82,8 @@ class PartnerMembership(models.Model):
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, blank=True
     )
+    # An IANA zone name; blank means the partner's country's zone (R45).
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("partner user")

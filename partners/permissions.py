@@ -21,6 +21,8 @@ class Action:
     OPEN_SERVICE_REQUEST = "open_service_request"
     ASSIGN_SUPPORT_CONTACTS = "assign_support_contacts"
     END_RELATIONSHIP = "end_relationship"
+    VIEW_OVERVIEW = "view_overview"
+    VIEW_SERVICE_REQUESTS = "view_service_requests"
 
 
 ADMINS = frozenset({R.GLOBAL_ADMIN, R.ADMIN_AGENT})
@@ -34,6 +36,9 @@ ROLES_FOR_ACTION: dict[str, frozenset[str]] = {
     Action.OPEN_SERVICE_REQUEST: ADMINS | {R.HELPDESK_AGENT},
     Action.ASSIGN_SUPPORT_CONTACTS: ADMINS,
     Action.END_RELATIONSHIP: ADMINS,
+    Action.VIEW_OVERVIEW: EVERY_ROLE,
+    # Those who may open service requests follow them (R44).
+    Action.VIEW_SERVICE_REQUESTS: ADMINS | {R.HELPDESK_AGENT},
 }
 
 

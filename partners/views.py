@@ -1,6 +1,7 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, LogoutView
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -8,6 +9,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from partners.forms import SignInForm
+from partners.permissions import Action, partner_required
 from partners.services import membership_set_language
 
 
@@ -61,3 +63,22 @@ def permission_denied(request, exception=None):
     """403 page naming the role needed (the message comes from partner_required)."""
     message = str(exception) if exception and str(exception) else ""
     return render(request, "403.html", {"reason": message}, status=403)
+
+
+@partner_required(Action.VIEW_OVERVIEW)
+def overview(request):
+    """R42: the partner user's landing page."""
+    return render(request, "partners/overview.html", {})
+
+
+@login_required
+def notifications(request):
+    """R43: the signed-in person's notices, newest first."""
+    return render(request, "partners/notifications.html", {})
+
+
+@require_POST
+@login_required
+def notifications_read(request):
+    """R43: mark one notice (``id``) or all of them read."""
+    return redirect("partners:notifications")
