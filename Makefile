@@ -13,7 +13,12 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
-install: $(STAMP)
+# The Nu HTML checker (vnu-jar, pinned in package-lock.json) for tests/test_html_valid.py.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+install: $(STAMP) node_modules/.installed
 
 ## Set up, migrate, seed the demo data, print the sign-ins and serve on :8000.
 # Served with DEBUG off, as people will see it: the portal's own 404 and 500 pages,
@@ -47,4 +52,4 @@ bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) db.sqlite3 staticfiles node_modules

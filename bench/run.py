@@ -406,6 +406,8 @@ def pages_of(prep: dict) -> list[tuple[str, str, int]]:
         ("Customer card (opened)", prep["card"], 200),
         ("Email draft", prep["draft"], 200),
         ("Relationship requests", "/invitations/", 200),
+        ("Overview", "/overview/", 200),
+        ("Service requests", "/service-requests/", 200),
         ("Acceptance dispatcher", prep["dispatcher"], 302),
     ]
 

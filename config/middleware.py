@@ -3,6 +3,7 @@ import logging
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponseBadRequest
 from django.template.response import SimpleTemplateResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -72,8 +73,12 @@ class RejectNulBytesMiddleware:
             or _has_nul(request.GET)
             or (request.method == "POST" and _has_nul(request.POST))
         ):
+            # This runs before LocaleMiddleware: answer in the visitor's language,
+            # not whichever one the worker thread last served.
+            with translation.override(translation.get_language_from_request(request)):
+                message = _("Bad request.")
             return HttpResponseBadRequest(
-                _("Bad request."), content_type="text/plain; charset=utf-8"
+                message, content_type="text/plain; charset=utf-8"
             )
         return self.get_response(request)
 

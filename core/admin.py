@@ -27,6 +27,15 @@ class EmailStatusFilter(ChoicesFilter):
     }
 
 
+class ReadFilter(ChoicesFilter):
+    title = _("read")
+    parameter_name = "read"
+    options = {
+        "unread": (_("Unread"), Q(read_at__isnull=True)),
+        "read": (_("Read"), Q(read_at__isnull=False)),
+    }
+
+
 class KindFilter(admin.SimpleListFilter):
     """The registered kinds, by their labels."""
 
@@ -57,7 +66,7 @@ class NotificationAdmin(ChangedThroughActionsMixin, PortalModelAdmin):
         "email_error",
     ]
     list_select_related = ["recipient"]
-    list_filter = [KindFilter, EmailStatusFilter]
+    list_filter = [KindFilter, ReadFilter, EmailStatusFilter]
     search_fields = ["recipient__email", "params"]
     date_hierarchy = "created_at"
     fields = list_display

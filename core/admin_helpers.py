@@ -11,15 +11,20 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import filters
 
@@ -78,6 +83,12 @@ class ChoicesFilter(admin.SimpleListFilter):
             return queryset
         condition = choice[1]
         return queryset.filter(condition(request) if callable(condition) else condition)
+
+
+def partner_filter(field_path: str = "partner"):
+    """A list_filter entry by partner: only the partners that have rows, in one
+    query whatever the number of rows (R18)."""
+    return (field_path, admin.RelatedOnlyFieldListFilter)
 
 
 class CountryFilter(filters.CountryFilter):
@@ -160,6 +171,16 @@ class ReadOnlyInlineMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def short_date(value) -> str:
+    """A changelist date: the day only, in the staff member's time zone and
+    language ("2 Dec 2026" style); the time is on the change page."""
+    if value is None:
+        return "-"
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return date_format(value, "SHORT_DATE_FORMAT")
 
 
 def admin_change_url(obj) -> str | None:
@@ -251,6 +272,93 @@ def act_on_each(
     report_outcome(
         modeladmin, request, done=done, done_message=done_message, refusals=refusals
     )
+
+
+# --- Actions confirmed with a reason -----------------------------------------------
+
+# The confirmation page posts this field back: its presence means "confirmed".
+CONFIRM_FIELD = "confirm"
+# The confirmation page lists at most this many of the selected rows.
+CONFIRM_LISTED_ROWS = 100
+
+
+class ActionReasonForm(forms.Form):
+    """The reason a staff member gives for a state change; kept in the event."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("Kept in the timeline with your name."),
+    )
+
+
+def confirm_with_reason(
+    modeladmin,
+    request,
+    queryset,
+    *,
+    run: Callable[[str], None],
+    title,
+    intro,
+    confirm_label,
+    notes: Callable[[list], dict] | None = None,
+):
+    """A changelist action that asks first, like Django's delete confirmation.
+
+    The first call answers a page listing the selected rows with a required
+    reason, Confirm and Cancel; the page posts the action, the selected ids and
+    ``select_across`` back, so the same queryset arrives again. Once a reason is
+    given, ``run(reason)`` does the work (through the app's services) and None
+    sends the staff member back to the list. Without a reason, the page again
+    with the error, and nothing changed.
+
+    ``notes(rows)`` may map a row's pk to a warning shown next to it.
+    """
+    confirming = CONFIRM_FIELD in request.POST
+    form = ActionReasonForm(request.POST if confirming else None)
+    if confirming and form.is_valid():
+        run(form.cleaned_data["reason"])
+        return None
+    total = queryset.count()
+    rows = list(queryset[:CONFIRM_LISTED_ROWS])
+    row_notes = notes(rows) if notes else {}
+    opts = modeladmin.model._meta
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "subtitle": None,
+        "intro": intro,
+        "confirm_label": confirm_label,
+        "opts": opts,
+        "rows": [{"object": obj, "note": row_notes.get(obj.pk)} for obj in rows],
+        "more": total - len(rows),
+        "form": form,
+        "action_name": request.POST.get("action", ""),
+        "select_across": request.POST.get("select_across") == "1",
+        "selected_ids": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "confirm_field": CONFIRM_FIELD,
+        "cancel_url": request.get_full_path(),
+        "media": modeladmin.media,
+    }
+    request.current_app = modeladmin.admin_site.name
+    return TemplateResponse(
+        request,
+        [
+            f"admin/{opts.app_label}/{opts.model_name}/confirm_with_reason.html",
+            "admin/confirm_with_reason.html",
+        ],
+        context,
+    )
+
+
+def with_reason(message: str, reason: str) -> str:
+    """A change-log message naming the staff member's reason."""
+    return gettext("%(message)s Reason: %(reason)s") % {
+        "message": message,
+        "reason": reason,
+    }
 
 
 # --- CSV export -----------------------------------------------------------------

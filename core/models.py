@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Notification(models.Model):
-    """An in-portal notice for a user, shown once on their next page.
+    """An in-portal notice for a user, unread until they mark it read (R43).
 
     Generic: ``kind`` names an entry of the kind registry (core.notifications),
     which an app fills in its AppConfig.ready(); ``params`` holds what the kind's
@@ -33,7 +33,11 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["recipient", "read_at"], name="notification_unread")
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            # The Notifications page: one person's, newest first.
+            models.Index(
+                fields=["recipient", "-created_at", "-id"], name="notification_recent"
+            ),
         ]
 
     def __str__(self):

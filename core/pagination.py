@@ -31,6 +31,9 @@ class Paginator(paginator.Paginator):
             self.count = len(rows)
         return self._get_page(rows, 1, self)
 
+    def _get_page(self, *args, **kwargs):
+        return NumberedPage(*args, **kwargs)
+
     def page(self, number):
         page = super().page(number)
         rows = self.object_list
@@ -43,3 +46,52 @@ class Paginator(paginator.Paginator):
             ids = page.object_list.prefetch_related(None).values("pk")
             page.object_list = rows.filter(pk__in=ids)
         return page
+
+
+PAGE_SIZES = (25, 50, 100)
+
+
+class NumberedPage(paginator.Page):
+    """A page that also offers its neighbours' numbers (1 2 3 … 40) and the
+    page-size choice, for ``includes/pagination.html``."""
+
+    size_choices: tuple = ()
+
+    @property
+    def numbers(self):
+        """Page numbers around this one, with ``None`` for each gap (an ellipsis)."""
+        return [
+            None if n == paginator.Paginator.ELLIPSIS else n
+            for n in self.paginator.get_elided_page_range(
+                self.number, on_each_side=2, on_ends=1
+            )
+        ]
+
+    @property
+    def per_page(self) -> int:
+        return self.paginator.per_page
+
+    @property
+    def shows_navigation(self) -> bool:
+        """More than one page, or enough rows that a bigger page would help."""
+        if self.has_other_pages():
+            return True
+        return bool(self.size_choices) and self.paginator.count > self.size_choices[0]
+
+
+def page_size(request, *, default: int = PAGE_SIZES[0]) -> int:
+    """The page size the reader chose (``?per_page=50``), one of PAGE_SIZES."""
+    try:
+        size = int(request.GET.get("per_page", default))
+    except (TypeError, ValueError):
+        return default
+    return size if size in PAGE_SIZES else default
+
+
+def paginate(request, rows, *, default: int = PAGE_SIZES[0]) -> NumberedPage:
+    """The page of ``rows`` the request asks for (``?page=``, ``?per_page=``)."""
+    page = Paginator(rows, page_size(request, default=default)).get_page(
+        request.GET.get("page")
+    )
+    page.size_choices = PAGE_SIZES
+    return page

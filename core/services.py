@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 
 from core.models import Notification
 from core.notifications import notice_email
+from core.timezones import person_time_zone
 
 logger = logging.getLogger(__name__)
 
@@ -26,15 +27,50 @@ def recipient_language(user) -> str:
 def notification_create(
     *, recipient, kind: str, params: dict | None = None, link: str = ""
 ) -> Notification:
+    """One unread notice of a registered kind (core.notifications.register_kind).
+
+    ``params`` holds codes and names, not translated text: the kind's texts are
+    rendered in each reader's language. ``link`` is a path in the portal.
+    """
     return Notification.objects.create(
         recipient=recipient, kind=kind, params=params or {}, link=link
     )
 
 
+def notifications_send(
+    *, recipients, kind: str, params: dict | None = None, link: str = ""
+) -> list[Notification]:
+    """Give each person a notice and its email in their language (R10, R43).
+
+    Called after the cause is committed (``transaction.on_commit``): a failing
+    mail server is recorded on the notice (``email_error``) for staff to retry,
+    and never undoes the cause. Recipients are read with ``partner_membership``
+    selected, so their language costs no query.
+    """
+    notices = []
+    for user in recipients:
+        notice = notification_create(
+            recipient=user, kind=kind, params=params, link=link
+        )
+        notification_email_send(notification=notice, language=recipient_language(user))
+        notices.append(notice)
+    return notices
+
+
 def notifications_mark_read(*, recipient, ids) -> int:
-    """Mark these notices of this person read; someone else's ids change nothing."""
+    """Mark these notices of this person read; someone else's ids change nothing.
+
+    Notices stay unread until the person marks them (R43): pages never do.
+    """
     return Notification.objects.filter(
         recipient=recipient, pk__in=list(ids), read_at__isnull=True
+    ).update(read_at=timezone.now())
+
+
+def notifications_mark_all_read(*, recipient) -> int:
+    """Mark every unread notice of this person read (R43); returns how many."""
+    return Notification.objects.filter(
+        recipient=recipient, read_at__isnull=True
     ).update(read_at=timezone.now())
 
 
@@ -44,7 +80,8 @@ def notification_email_send(*, notification: Notification, language: str) -> boo
     A failing mail server is logged and recorded, never raised: what caused the
     notice (an acceptance, say) stands.
     """
-    with translation.override(language):
+    zone = person_time_zone(notification.recipient)  # R45: dates in their zone
+    with translation.override(language), timezone.override(zone):
         subject, text = notice_email(notification)
         body = render_to_string("core/email/notice_body.txt", {"text": text})
     try:

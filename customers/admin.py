@@ -7,11 +7,13 @@ reference data (customers, subscriptions, directory) is plain superuser editing.
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin import helpers
 from django.db.models import Q
-from django.template.response import TemplateResponse
+from django.template.defaultfilters import linebreaksbr
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
 
 from core.admin_helpers import (
     ChangedThroughActionsMixin,
@@ -27,13 +29,17 @@ from core.admin_helpers import (
     admin_changelist_url,
     admin_link,
     admin_links,
+    confirm_with_reason,
     country_filter,
     export_csv_action,
+    partner_filter,
     report_outcome,
+    short_date,
+    with_reason,
 )
 from core.countries import country_name
+from core.timezones import TimeZoneFormField
 from customers import selectors, services
-from customers.forms import EndRelationshipForm
 from customers.models import (
     Customer,
     CustomerMembership,
@@ -42,6 +48,7 @@ from customers.models import (
     RelationshipEvent,
     ResellerRelationship,
     ServiceRequest,
+    ServiceRequestNote,
     Subscription,
     SupportContact,
 )
@@ -171,8 +178,15 @@ class CustomerAdmin(CountryColumnMixin, PortalModelAdmin):
         )
 
 
+class CustomerMembershipAdminForm(forms.ModelForm):
+    # R45: a select of the IANA zones; blank means the customer's country's zone.
+    # No Meta: the admin builds it with every field of the model.
+    time_zone = TimeZoneFormField()
+
+
 @admin.register(CustomerMembership)
 class CustomerMembershipAdmin(UserColumnsMixin, CustomerLinkMixin, PortalModelAdmin):
+    form = CustomerMembershipAdminForm
     list_display = ["user_email", "customer_link", "is_admin"]
     list_select_related = ["user", "customer"]
     list_filter = ["is_admin", "customer__cloud", country_filter("customer__country")]
@@ -245,19 +259,23 @@ RELATIONSHIP_FIELDS = [
 class ResellerRelationshipAdmin(
     PartnerLinkMixin, CustomerLinkMixin, ChangedThroughActionsMixin, PortalModelAdmin
 ):
+    # Fits 1366 px beside the filters (issue 12): the number instead of
+    # "partner → customer" again, dates without their time.
     list_display = [
-        "__str__",
+        "number",
         "partner_link",
         "customer_link",
         "country",
         "cloud",
         "status",
         "dap_active",
-        "since",
-        "ended_at",
+        "since_on",
+        "ended_on",
     ]
+    list_display_links = ["number"]
     list_select_related = ["partner", "customer", "ended_by"]
     list_filter = [
+        partner_filter("partner"),
         "status",
         "dap_active",
         "partner__cloud",
@@ -298,6 +316,18 @@ class ResellerRelationshipAdmin(
         ),
     ]
 
+    @admin.display(description=_("relationship"), ordering="id")
+    def number(self, obj):
+        return f"#{obj.pk}"
+
+    @admin.display(description=_("since"), ordering="since")
+    def since_on(self, obj):
+        return short_date(obj.since)
+
+    @admin.display(description=_("ended"), ordering="ended_at")
+    def ended_on(self, obj):
+        return short_date(obj.ended_at)
+
     @admin.display(description=_("country/region"), ordering="customer__country")
     def country(self, obj):
         return country_name(obj.customer.country)
@@ -333,12 +363,14 @@ class ResellerRelationshipAdmin(
 
     @admin.action(description=_("End selected relationships"), permissions=["change"])
     def end_relationships(self, request, queryset):
-        """R14 for staff: a confirmation page with a reason, then the service.
+        """R14 for staff: a confirmation page with a required reason, then the
+        service with the staff member as actor (the reason in the event).
 
-        Refused while the partner's subscriptions are active; the message lists them.
+        Refused while the partner's subscriptions are active; the page says so
+        beforehand and the message lists them.
         """
-        form = EndRelationshipForm(request.POST if "confirm" in request.POST else None)
-        if form.is_bound and form.is_valid():
+
+        def end(reason):
             act_on_each(
                 self,
                 request,
@@ -351,39 +383,48 @@ class ResellerRelationshipAdmin(
                 act=lambda r: services.relationship_end(
                     relationship_id=r.pk,
                     actor=request.user,
-                    reason=form.cleaned_data["reason"],
+                    reason=reason,
                     side="staff",
                 ),
                 refused=lambda r, exc: f"{r}: {exc}",
-                log_message=_("Relationship ended."),
+                log_message=with_reason(gettext("Relationship ended."), reason),
                 done_message=ngettext_lazy(
                     "%(count)s relationship ended.",
                     "%(count)s relationships ended.",
                     "count",
                 ),
             )
-            return None  # back to the list
-        rows = list(queryset)
-        blocking = selectors.subscriptions_blocking_end(rows)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("End selected relationships"),
-            "subtitle": None,
-            "opts": self.model._meta,
-            "rows": [
-                {"relationship": r, "blocking": blocking.get(r.pk, [])} for r in rows
-            ],
-            "queryset": rows,
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "media": self.media,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(
+
+        return confirm_with_reason(
+            self,
             request,
-            "admin/customers/resellerrelationship/end_relationships.html",
-            context,
+            queryset,
+            run=end,
+            title=_("End selected relationships"),
+            intro=_(
+                "Each relationship below ends for both sides: the customer leaves "
+                "the partner's Customers page; its history, events and service "
+                "requests stay. A relationship cannot end while subscriptions "
+                "provisioned by its partner are active."
+            ),
+            confirm_label=_("End selected relationships"),
+            notes=_end_notes,
         )
+
+
+def _end_notes(relationships):
+    """What the confirmation page says beside a relationship that will not end."""
+    blocking = selectors.subscriptions_blocking_end(relationships)
+    notes = {}
+    for r in relationships:
+        if not r.is_active:
+            notes[r.pk] = gettext("already ended")
+        elif blocking.get(r.pk):
+            notes[r.pk] = gettext(
+                "will be refused: active subscriptions provisioned by this partner: "
+                "%(subscriptions)s"
+            ) % {"subscriptions": ", ".join(str(s) for s in blocking[r.pk])}
+    return notes
 
 
 @admin.register(RelationshipEvent)
@@ -401,7 +442,12 @@ class RelationshipEventAdmin(PartnerLinkMixin, CustomerLinkMixin, PortalModelAdm
         "relationship_link",
     ]
     list_select_related = ["partner", "customer", "actor", "relationship"]
-    list_filter = ["kind", "partner__cloud", country_filter("customer__country")]
+    list_filter = [
+        partner_filter("partner"),
+        "kind",
+        "partner__cloud",
+        country_filter("customer__country"),
+    ]
     search_fields = [
         "partner__name",
         "customer__name",
@@ -464,7 +510,11 @@ class SupportContactAdmin(
         "is_primary",
     ]
     list_select_related = ["user", "relationship__partner", "relationship__customer"]
-    list_filter = ["is_primary", "relationship__partner__cloud"]
+    list_filter = [
+        partner_filter("relationship__partner"),
+        "is_primary",
+        "relationship__partner__cloud",
+    ]
     search_fields = [
         "user__email",
         "relationship__customer__name",
@@ -487,6 +537,20 @@ class SupportContactAdmin(
 
 
 class ServiceRequestAdminForm(forms.ModelForm):
+    # Not the model's staff_note: a new note each time, appended by the service
+    # (which copies a note the partner sees to staff_note for the customer card).
+    staff_note = forms.CharField(
+        label=_("Add a note"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The partner and the customer see it, unless it is internal."),
+    )
+    note_is_internal = forms.BooleanField(
+        label=_("Internal note"),
+        required=False,
+        help_text=_("Only support engineers see it; the partner is not notified."),
+    )
     assign_to_me = forms.BooleanField(
         label=_("Assign to me"),
         required=False,
@@ -495,17 +559,19 @@ class ServiceRequestAdminForm(forms.ModelForm):
 
     class Meta:
         model = ServiceRequest
-        fields = ["status", "staff_note"]
+        fields = ["status"]
 
 
 @admin.register(ServiceRequest)
 class ServiceRequestAdmin(PartnerLinkMixin, CustomerLinkMixin, PortalModelAdmin):
-    """Support engineers work service requests: status, a note the partner sees on
-    the customer card, and who handles it. Every save goes through
-    services.service_request_update, which writes an event naming the engineer."""
+    """Support engineers work service requests: status, notes (for the partner or
+    internal), and who handles it. Every save and action goes through
+    services.service_request_update, which appends the note, writes an event
+    naming the engineer and notifies the partner of a new status or note (R44)."""
 
     form = ServiceRequestAdminForm
     list_display = [
+        "number",
         "title",
         "partner_link",
         "customer_link",
@@ -520,6 +586,7 @@ class ServiceRequestAdmin(PartnerLinkMixin, CustomerLinkMixin, PortalModelAdmin)
         "status",
         "severity",
         HandledByFilter,
+        partner_filter("partner"),
         "partner__cloud",
         country_filter("customer__country"),
     ]
@@ -531,8 +598,11 @@ class ServiceRequestAdmin(PartnerLinkMixin, CustomerLinkMixin, PortalModelAdmin)
         "opened_by__email",
         "id__exact",
     ]
+    search_help_text = _("Number (SR-000123), title, partner, customer or opener.")
     date_hierarchy = "created_at"
     readonly_fields = [
+        "number",
+        "notes",
         "partner_link",
         "customer_link",
         "title",
@@ -548,6 +618,7 @@ class ServiceRequestAdmin(PartnerLinkMixin, CustomerLinkMixin, PortalModelAdmin)
             None,
             {
                 "fields": [
+                    "number",
                     "partner_link",
                     "customer_link",
                     "title",
@@ -558,12 +629,14 @@ class ServiceRequestAdmin(PartnerLinkMixin, CustomerLinkMixin, PortalModelAdmin)
                 ]
             },
         ),
+        (_("Notes"), {"fields": ["notes"]}),
         (
             _("Support"),
             {
                 "fields": [
                     "status",
                     "staff_note",
+                    "note_is_internal",
                     "handled_by_email",
                     "assign_to_me",
                     "updated_at",
@@ -613,12 +686,54 @@ class ServiceRequestAdmin(PartnerLinkMixin, CustomerLinkMixin, PortalModelAdmin)
             service_request_id=obj.pk,
             actor=request.user,
             status=form.cleaned_data["status"] if "status" in changed else None,
-            staff_note=(
-                form.cleaned_data["staff_note"] if "staff_note" in changed else None
-            ),
+            staff_note=form.cleaned_data["staff_note"] or None,
+            note_is_internal=bool(form.cleaned_data.get("note_is_internal")),
             assign_to_actor=bool(form.cleaned_data.get("assign_to_me")),
         )
         obj.refresh_from_db()
+
+    def get_search_results(self, request, queryset, search_term):
+        """A typed number (SR-000123, sr-123) finds its request too."""
+        results, may_have_duplicates = super().get_search_results(
+            request, queryset, search_term
+        )
+        pk = ServiceRequest.parse_number(search_term)
+        if pk is not None and not search_term.strip().isdigit():
+            results |= queryset.filter(pk=pk)
+        return results, may_have_duplicates
+
+    @admin.display(description=_("number"), ordering="id")
+    def number(self, obj):
+        return obj.number
+
+    @admin.display(description=_("notes"))
+    def notes(self, obj):
+        """The conversation, oldest first, internal notes marked; read-only (the
+        notes are append-only: "Add a note" below appends one). Shown as a field,
+        not an inline: an inline formset would make every save post its
+        management form, for rows nobody may change."""
+        rows = list(obj.notes.select_related("author").order_by("created_at", "id"))
+        if not rows:
+            return _("No notes yet.")
+        internal = _("Internal")
+        return format_html(
+            "<ol>{}</ol>",
+            format_html_join(
+                "",
+                "<li><strong>{} · {}{}</strong><br>{}</li>",
+                (
+                    (
+                        date_format(
+                            timezone.localtime(n.created_at), "DATETIME_FORMAT"
+                        ),
+                        n.author.email,
+                        f" · {internal}" if n.is_internal else "",
+                        linebreaksbr(n.body),
+                    )
+                    for n in rows
+                ),
+            ),
+        )
 
     @admin.display(description=_("handled by"), ordering="handled_by__email")
     def handled_by_email(self, obj):
@@ -682,3 +797,48 @@ class ServiceRequestAdmin(PartnerLinkMixin, CustomerLinkMixin, PortalModelAdmin)
             ),
             status=ServiceRequest.Status.RESOLVED,
         )
+
+
+@admin.register(ServiceRequestNote)
+class ServiceRequestNoteAdmin(PortalModelAdmin):
+    """Every note of every service request, to search them (R18). Append-only:
+    engineers add notes on the request's page; nobody edits or deletes one."""
+
+    list_display = [
+        "created_at",
+        "request_link",
+        "author_email",
+        "is_internal",
+        "excerpt",
+    ]
+    list_select_related = ["service_request", "author"]
+    list_filter = ["is_internal", "service_request__status"]
+    search_fields = ["body", "service_request__title", "author__email"]
+    date_hierarchy = "created_at"
+    fields = ["created_at", "request_link", "author_email", "is_internal", "body"]
+    readonly_fields = fields
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("customers.view_servicerequest")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("service request"), ordering="service_request_id")
+    def request_link(self, obj):
+        request = obj.service_request
+        return admin_link(request, f"{request.number} {request.title}")
+
+    @admin.display(description=_("author"), ordering="author__email")
+    def author_email(self, obj):
+        return obj.author.email
+
+    @admin.display(description=_("note"))
+    def excerpt(self, obj):
+        return obj.body if len(obj.body) <= 80 else f"{obj.body[:79]}…"

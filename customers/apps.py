@@ -5,3 +5,20 @@ from django.utils.translation import gettext_lazy as _
 class CustomersConfig(AppConfig):
     name = "customers"
     verbose_name = _("Customers")
+
+    def ready(self):
+        from core.timezones import register_zone_resolver
+        from customers.time_zones import customer_member_zone
+
+        # R45: after the partners' resolver (INSTALLED_APPS order).
+        register_zone_resolver(customer_member_zone)
+
+        from customers.notifications import register_kinds
+
+        # R43: DAP removed / relationship ended by the customer, request updated.
+        register_kinds()
+
+        from customers import overview
+
+        # R42: recent activity and open service requests on the Overview.
+        overview.register()

@@ -79,3 +79,48 @@ class EndRelationshipForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class ServiceRequestNoteForm(forms.Form):
+    """A partner user's note on a service request (R44)."""
+
+    body = forms.CharField(
+        label=_("Your note"),
+        max_length=5000,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Support engineers and the customer's administrators see it."),
+        error_messages={"required": _("Write a note.")},
+    )
+
+
+class ServiceRequestFilterForm(forms.Form):
+    """The filters of a service-request list (R44). Read from the query string: a
+    value that is not one of the choices is ignored, never an error page."""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All"))] + ServiceRequest.Status.choices,
+    )
+    severity = forms.ChoiceField(
+        label=_("Severity"),
+        required=False,
+        choices=[("", _("All"))] + ServiceRequest.Severity.choices,
+    )
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    customer = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, data, *, search_label=None):
+        super().__init__(data)
+        if search_label is not None:
+            self.fields["q"].label = search_label
+
+    def value(self, name: str):
+        """The cleaned value of one filter, or its empty value when invalid."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        value = self.cleaned_data.get(name, "")
+        if name == "customer":
+            return int(value) if is_id(value) else None
+        return value

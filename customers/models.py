@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Cast, Lower
 from django.db.models.lookups import Regex
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -354,6 +355,18 @@ class SupportContact(models.Model):
 
 
 class ServiceRequest(models.Model):
+    """A partner's request for help with one customer (R16), worked by support
+    engineers in the admin and followed by the partner and the customer (R44).
+
+    Its number (``SR-000123``) is the primary key, zero-padded: one numbering for
+    every partner, so the number a partner reads out on the phone finds exactly
+    one request in the admin, and it costs no counter row to lock. A per-partner
+    sequence would read nicer but needs a locked counter per partner and still
+    needs the partner to be named alongside the number.
+    """
+
+    NUMBER_PREFIX = "SR-"
+
     class Severity(models.TextChoices):
         CRITICAL = "critical", _("Critical")
         HIGH = "high", _("High")
@@ -415,7 +428,98 @@ class ServiceRequest(models.Model):
         ]
         indexes = [
             models.Index(fields=["partner", "customer"], name="sr_pair_idx"),
+            models.Index(
+                fields=["partner", "updated_at"], name="sr_partner_updated_idx"
+            ),
+            models.Index(
+                fields=["customer", "updated_at"], name="sr_customer_updated_idx"
+            ),
         ]
 
     def __str__(self):
-        return self.title
+        return f"{self.number} {self.title}"
+
+    @property
+    def number(self) -> str:
+        """``SR-000123``; an unsaved request has none."""
+        return self.format_number(self.pk) if self.pk else ""
+
+    @classmethod
+    def format_number(cls, pk: int) -> str:
+        return f"{cls.NUMBER_PREFIX}{pk:06d}"
+
+    @classmethod
+    def parse_number(cls, text: str) -> int | None:
+        """The pk a typed number names: ``SR-000123``, ``sr-123``, ``#123`` or
+        ``123``; None when it names none."""
+        text = text.strip().upper().removeprefix(cls.NUMBER_PREFIX).lstrip("#")
+        if not text.isascii() or not text.isdigit() or len(text) > 18:
+            return None
+        return int(text) or None
+
+
+class ServiceRequestNoteQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ValidationError(_("Service request notes cannot be changed."))
+
+    def delete(self):
+        raise ValidationError(_("Service request notes cannot be deleted."))
+
+
+class ServiceRequestNote(models.Model):
+    """One note in a service request's conversation (R44). Append-only: written by
+    ``services.service_request_note_add`` and never edited or deleted.
+
+    ``is_internal`` notes are for support engineers only; the partner and the
+    customer see the others.
+    """
+
+    service_request = models.ForeignKey(
+        ServiceRequest, on_delete=models.PROTECT, related_name="notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    body = models.TextField(_("note"), max_length=5000)
+    is_internal = models.BooleanField(
+        _("internal"),
+        default=False,
+        help_text=_("Only support engineers see internal notes."),
+    )
+    created_at = models.DateTimeField(_("time"), db_index=True)
+
+    objects = ServiceRequestNoteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("service request note")
+        verbose_name_plural = _("service request notes")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["service_request", "created_at"], name="sr_note_request_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.service_request_id}: {self.body[:40]}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(_("Service request notes cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Service request notes cannot be deleted."))
+
+    @property
+    def author_label(self) -> str:
+        """Who wrote it, as the partner and the customer see it: a support
+        engineer by name and role, never by their staff email address."""
+        name = self.author.get_full_name()
+        if self.author.is_staff:
+            support = gettext("Support")
+            return f"{name} ({support})" if name else support
+        return name or self.author.email

@@ -5,7 +5,21 @@ Each returns a fixed number of queries whatever the number of rows.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from core.converters import is_id
@@ -13,6 +27,7 @@ from customers.models import (
     RelationshipEvent,
     ResellerRelationship,
     ServiceRequest,
+    ServiceRequestNote,
     Subscription,
     SupportContact,
 )
@@ -24,6 +39,19 @@ ORDERINGS = {
     "-name": ("-customer_name", "-customer_id"),
     "since": ("since", "id"),
     "-since": ("-since", "-id"),
+    "country": ("customer__country", "customer_name", "customer_id"),
+    "-country": ("-customer__country", "-customer_name", "-customer_id"),
+    "subscriptions": ("subscription_count", "customer_name", "customer_id"),
+    "-subscriptions": ("-subscription_count", "customer_name", "customer_id"),
+    "requests": ("open_request_count", "customer_name", "customer_id"),
+    "-requests": ("-open_request_count", "customer_name", "customer_id"),
+}
+
+# The admin-access filter of the Customers list: what a partner may do in the tenant.
+ACCESS_FILTERS = {
+    "dap": Q(dap_active=True),
+    "reseller": Q(dap_active=False, dap_removed_at__isnull=True),
+    "removed": Q(dap_active=False, dap_removed_at__isnull=False),
 }
 
 
@@ -155,10 +183,45 @@ HEAD_FIELDS = (
     "status",
     "dap_active",
     "since",
+    "dap_removed_at",
     "customer__id",
     "customer__name",
     "customer__domain",
+    "customer__country",
 )
+
+
+def _count_of(queryset) -> Coalesce:
+    """A correlated ``COUNT`` (one per row of the page, inside the one query)."""
+    counted = (
+        queryset.order_by().values("customer_id").annotate(n=Count("pk")).values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _with_counts(qs, partner: Partner):
+    """R11 counts for each row: the subscriptions the partner may see (all with
+    admin privileges, else those it provisioned) and its open service requests."""
+    subscriptions = Subscription.objects.filter(customer_id=OuterRef("customer_id"))
+    return qs.annotate(
+        all_subscription_count=_count_of(subscriptions),
+        own_subscription_count=_count_of(subscriptions.filter(provisioned_by=partner)),
+        open_request_count=_count_of(
+            ServiceRequest.objects.filter(
+                customer_id=OuterRef("customer_id"), partner=partner
+            ).exclude(status=ServiceRequest.Status.RESOLVED)
+        ),
+    ).annotate(
+        subscription_count=Case(
+            When(dap_active=True, then=F("all_subscription_count")),
+            default=F("own_subscription_count"),
+        )
+    )
+
+
+def customer_list_access(access: str) -> str:
+    """The admin-access filter asked for when it is one the list offers, else all."""
+    return access if access in ACCESS_FILTERS else ""
 
 
 def _with_cards(qs, partner: Partner):
@@ -171,15 +234,23 @@ def customer_list_order(order: str) -> str:
 
 
 def customer_list(
-    *, partner: Partner, search: str = "", order: str = "name", with_cards=False
+    *,
+    partner: Partner,
+    search: str = "",
+    order: str = "name",
+    access: str = "",
+    with_cards=False,
 ) -> QuerySet:
     """The partner's active relationships, searched and sorted.
 
     ``with_cards`` prefetches everything the cards show (for a page whose cards
     are expanded server-side); without it only the card heads' data is read.
-    Both orders are served by an index on (partner, status, ...): a page costs
-    the same queries, and about the same time, whatever the number of customers
-    and whichever page it is.
+    The name and date orders are served by an index on (partner, status, ...):
+    a page costs the same queries, and about the same time, whatever the number
+    of customers and whichever page it is. Each row carries its counts
+    (``subscription_count``, ``open_request_count``) as correlated subqueries of
+    the same query; sorting by a count or the country sorts the partner's rows.
+    ``access`` is one of ACCESS_FILTERS ("dap", "reseller", "removed") or "".
     """
     search = search.strip()
     order = customer_list_order(order)
@@ -190,7 +261,10 @@ def customer_list(
         qs = qs.filter(
             Q(customer__name__icontains=search) | Q(customer__domain__icontains=search)
         )
-    qs = qs.order_by(*ORDERINGS[order])
+    access = customer_list_access(access)
+    if access:
+        qs = qs.filter(ACCESS_FILTERS[access])
+    qs = _with_counts(qs, partner).order_by(*ORDERINGS[order])
     return _with_cards(qs, partner) if with_cards else qs.only(*HEAD_FIELDS)
 
 
@@ -288,3 +362,178 @@ def subscriptions_blocking_end(relationships) -> dict[int, list[Subscription]]:
     ).order_by("offer_name", "id"):
         by_pair.setdefault((sub.customer_id, sub.provisioned_by_id), []).append(sub)
     return {r.pk: by_pair.get((r.customer_id, r.partner_id), []) for r in relationships}
+
+
+# --- Service requests (R44) ---------------------------------------------------------
+
+_SEVERITY_RANK = Case(
+    *(
+        When(severity=value, then=Value(rank))
+        for rank, value in enumerate(ServiceRequest.Severity.values)
+    ),
+    default=Value(len(ServiceRequest.Severity.values)),
+)
+_STATUS_RANK = Case(
+    *(
+        When(status=value, then=Value(rank))
+        for rank, value in enumerate(ServiceRequest.Status.values)
+    ),
+    default=Value(len(ServiceRequest.Status.values)),
+)
+
+# sort key -> ORDER BY; each ends with the id so that pages never overlap.
+SERVICE_REQUEST_ORDERINGS = {
+    "number": ("id",),
+    "title": ("title", "id"),
+    "customer": ("customer__name", "id"),
+    "partner": ("partner__name", "id"),
+    "severity": ("severity_rank", "-id"),
+    "status": ("status_rank", "-id"),
+    "opened": ("created_at", "id"),
+    "updated": ("updated_at", "id"),
+}
+SERVICE_REQUEST_DEFAULT_ORDER = "-updated"
+
+
+def service_request_order(order: str) -> str:
+    """The sort asked for (a key, ``-`` first for descending) when it is one the
+    lists offer, else the most recently updated first."""
+    return (
+        order
+        if order.removeprefix("-") in SERVICE_REQUEST_ORDERINGS
+        else SERVICE_REQUEST_DEFAULT_ORDER
+    )
+
+
+def _ordered(qs: QuerySet, order: str) -> QuerySet:
+    order = service_request_order(order)
+    columns = SERVICE_REQUEST_ORDERINGS[order.removeprefix("-")]
+    if order.startswith("-"):
+        columns = tuple(c[1:] if c.startswith("-") else f"-{c}" for c in columns)
+    return qs.alias(severity_rank=_SEVERITY_RANK, status_rank=_STATUS_RANK).order_by(
+        *columns
+    )
+
+
+def _filtered(
+    qs: QuerySet, *, status: str, severity: str, search: str, customer_id
+) -> QuerySet:
+    if status:
+        qs = qs.filter(status=status)
+    if severity:
+        qs = qs.filter(severity=severity)
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    search = search.strip()
+    if search:
+        matches = Q(title__icontains=search) | Q(customer__name__icontains=search)
+        number = ServiceRequest.parse_number(search)
+        if number is not None:
+            matches |= Q(pk=number)
+        qs = qs.filter(matches)
+    return qs
+
+
+def service_request_list(
+    *,
+    partner: Partner,
+    status: str = "",
+    severity: str = "",
+    search: str = "",
+    customer_id: int | None = None,
+    order: str = SERVICE_REQUEST_DEFAULT_ORDER,
+) -> QuerySet:
+    """R44: the partner's service requests (R17: never another partner's), filtered
+    by status, severity and customer, searched by number, title or customer name.
+
+    The customer and the opener come in the same query: a page costs the same
+    whatever the number of rows.
+    """
+    qs = ServiceRequest.objects.filter(partner=partner).select_related(
+        "customer", "opened_by"
+    )
+    qs = _filtered(
+        qs, status=status, severity=severity, search=search, customer_id=customer_id
+    )
+    return _ordered(qs, order)
+
+
+def _visible_notes() -> Prefetch:
+    # Internal notes are for support engineers only.
+    return Prefetch(
+        "notes",
+        queryset=ServiceRequestNote.objects.filter(is_internal=False)
+        .select_related("author")
+        .order_by("created_at", "id"),
+        to_attr="visible_notes",
+    )
+
+
+def service_request_get(*, partner: Partner, request_id: int) -> ServiceRequest:
+    """One of the partner's service requests with the notes it may see; another
+    partner's is a 404 (R17)."""
+    qs = ServiceRequest.objects.select_related(
+        "customer", "opened_by", "partner"
+    ).prefetch_related(_visible_notes())
+    return get_object_or_404(qs, partner=partner, pk=request_id)
+
+
+def customer_service_request_list(
+    *,
+    customer,
+    status: str = "",
+    search: str = "",
+    order: str = SERVICE_REQUEST_DEFAULT_ORDER,
+) -> QuerySet:
+    """R44: the service requests partners opened for the customer's organisation
+    (R17: only its own)."""
+    qs = ServiceRequest.objects.filter(customer=customer).select_related(
+        "partner", "opened_by"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    search = search.strip()
+    if search:
+        matches = Q(title__icontains=search) | Q(partner__name__icontains=search)
+        number = ServiceRequest.parse_number(search)
+        if number is not None:
+            matches |= Q(pk=number)
+        qs = qs.filter(matches)
+    return _ordered(qs, order)
+
+
+def customer_service_request_get(*, customer, request_id: int) -> ServiceRequest:
+    """One of them with its non-internal notes; another organisation's is a 404."""
+    qs = ServiceRequest.objects.select_related(
+        "partner", "customer", "opened_by"
+    ).prefetch_related(_visible_notes())
+    return get_object_or_404(qs, customer=customer, pk=request_id)
+
+
+# --- Overview (R42) ---------------------------------------------------------------
+
+
+def overview_recent_events(*, partner: Partner, limit: int = 10) -> list:
+    """The partner's latest relationship events (R17: its own), with the customer
+    and the person who acted: one query."""
+    return list(
+        RelationshipEvent.objects.filter(partner=partner)
+        .select_related("actor", "customer")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def overview_open_service_requests(
+    *, partner: Partner, limit: int = 5
+) -> tuple[list, int]:
+    """The partner's service requests not resolved: the ``limit`` latest opened,
+    with their customer, and how many there are in all. One query: the total is
+    a window count, taken before the LIMIT."""
+    rows = list(
+        ServiceRequest.objects.filter(partner=partner)
+        .exclude(status=ServiceRequest.Status.RESOLVED)
+        .select_related("customer")
+        .annotate(open_total=Window(Count("pk")))
+        .order_by("-created_at", "-id")[:limit]
+    )
+    return rows, rows[0].open_total if rows else 0

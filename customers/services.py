@@ -4,6 +4,8 @@ One state change, one function: each runs in one transaction, locks what it
 changes, re-checks the state after the lock and writes its RelationshipEvent.
 """
 
+from functools import partial
+
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,7 +18,13 @@ from customers.models import (
     RelationshipEvent,
     ResellerRelationship,
     ServiceRequest,
+    ServiceRequestNote,
     SupportContact,
+)
+from customers.notifications import (
+    notify_dap_removed,
+    notify_relationship_ended,
+    notify_service_request_updated,
 )
 from customers.selectors import subscriptions_blocking_end
 from partners.models import Partner
@@ -166,6 +174,8 @@ def dap_remove(*, relationship_id: int, actor) -> ResellerRelationship:
         relationship=relationship,
         actor=actor,
     )
+    # R43: the partner's admins are told once the removal is committed.
+    transaction.on_commit(partial(notify_dap_removed, relationship_id=relationship.pk))
     return relationship
 
 
@@ -226,6 +236,11 @@ def relationship_end(
             "dap_was_active": dap_was_active,
         },
     )
+    if side == "customer":
+        # R43: the partner's admins are told once the end is committed.
+        transaction.on_commit(
+            partial(notify_relationship_ended, relationship_id=relationship.pk)
+        )
     return relationship
 
 
@@ -298,6 +313,40 @@ def service_request_open(
     return request
 
 
+def _service_request_locked(service_request_id: int) -> ServiceRequest:
+    # Locks only the request row: two engineers saving at once, or an engineer
+    # and a partner adding notes, are applied one after the other.
+    return (
+        ServiceRequest.objects.select_for_update(of=("self",))
+        .select_related("partner", "customer")
+        .get(pk=service_request_id)
+    )
+
+
+def _relationship_of(service_request: ServiceRequest) -> ResellerRelationship | None:
+    return ResellerRelationship.objects.filter(
+        partner_id=service_request.partner_id, customer_id=service_request.customer_id
+    ).first()
+
+
+def _note_append(
+    *, service_request: ServiceRequest, author, body: str, is_internal: bool
+) -> ServiceRequestNote:
+    body = body.strip()
+    if not body:
+        raise DomainError("note_empty", _("Write a note."))
+    note = ServiceRequestNote(
+        service_request=service_request,
+        author=author,
+        body=body,
+        is_internal=is_internal,
+        created_at=timezone.now(),
+    )
+    note.full_clean()
+    note.save()
+    return note
+
+
 @transaction.atomic
 def service_request_update(
     *,
@@ -305,37 +354,118 @@ def service_request_update(
     actor,
     status: str | None = None,
     staff_note: str | None = None,
+    note_is_internal: bool = False,
     assign_to_actor: bool = False,
 ) -> ServiceRequest:
-    """Support staff move a service request along and leave a note for the partner."""
-    request = (
-        ServiceRequest.objects.select_for_update(of=("self",))
-        .select_related("partner", "customer")
-        .get(pk=service_request_id)
-    )
-    changes = {}
+    """Support staff move a service request along and leave a note (R16, R44).
+
+    ``staff_note`` is appended to the request's notes (append-only); unless
+    ``note_is_internal``, the partner sees it and it becomes the request's
+    ``staff_note``, the latest word from support shown on the customer card.
+    One event for the whole change; the partner is notified after the commit
+    when the status moved or a note it sees was added (not for an assignment
+    or an internal note).
+    """
+    request = _service_request_locked(service_request_id)
+    changes: dict = {}
     if status is not None and status != request.status:
         changes["status"] = [request.status, status]
         request.status = status
-    if staff_note is not None and staff_note != request.staff_note:
-        changes["note"] = True
-        request.staff_note = staff_note
     if assign_to_actor and request.handled_by_id != actor.pk:
         changes["handled_by"] = actor.pk
         request.handled_by = actor
-    if not changes:
+    note = None
+    if staff_note is not None and staff_note.strip():
+        if not note_is_internal and staff_note.strip() == request.staff_note:
+            staff_note = None  # the same words again: nothing new to say
+        else:
+            note = _note_append(
+                service_request=request,
+                author=actor,
+                body=staff_note,
+                is_internal=note_is_internal,
+            )
+            if not note_is_internal:
+                changes["note"] = True
+                request.staff_note = note.body
+    if not changes and note is None:
         return request
     request.full_clean()
-    request.save()
-    relationship = ResellerRelationship.objects.filter(
-        partner=request.partner, customer=request.customer
-    ).first()
+    request.save()  # updated_at moves, also for an internal note
+    if not changes:
+        # An internal note only: the partner's and customer's timeline shows
+        # nothing of it.
+        return request
+    event_record(
+        kind=Kind.SERVICE_REQUEST_UPDATED,
+        partner=request.partner,
+        customer=request.customer,
+        relationship=_relationship_of(request),
+        actor=actor,
+        details={"service_request": request.pk, "number": request.number, **changes},
+    )
+    if "status" in changes or "note" in changes:
+        # R43: sent once this transaction commits, never if it rolls back.
+        # "status" when it moved (perhaps with a note), else "note"; an
+        # assignment alone is support's business, not the partner's.
+        notify_service_request_updated(
+            service_request=request,
+            change="status" if "status" in changes else "note",
+        )
+    return request
+
+
+@transaction.atomic
+def service_request_note_add(
+    *, service_request_id: int, author, body: str, is_internal: bool = False
+) -> ServiceRequestNote:
+    """Append one note to a service request (R44) and move its ``updated_at``.
+
+    A partner user's note (the view has checked the role and that the request is
+    their partner's) is never internal and is refused once the relationship has
+    ended; it writes a "service request updated" event. A support engineer's
+    note goes through ``service_request_update`` rules: the partner is notified
+    after the commit unless it is internal.
+    """
+    if author.is_staff:
+        return _staff_note_add(
+            service_request_id=service_request_id,
+            author=author,
+            body=body,
+            is_internal=is_internal,
+        )
+    if is_internal:
+        raise DomainError(
+            "note_internal", _("Only support engineers write internal notes.")
+        )
+    request = _service_request_locked(service_request_id)
+    relationship = _relationship_of(request)
+    if relationship is None or not relationship.is_active:
+        raise DomainError("not_active", _("This relationship has ended."))
+    note = _note_append(
+        service_request=request, author=author, body=body, is_internal=False
+    )
+    request.save(update_fields=["updated_at"])
     event_record(
         kind=Kind.SERVICE_REQUEST_UPDATED,
         partner=request.partner,
         customer=request.customer,
         relationship=relationship,
-        actor=actor,
-        details={"service_request": request.pk, **changes},
+        actor=author,
+        details={"service_request": request.pk, "number": request.number, "note": True},
     )
-    return request
+    return note
+
+
+def _staff_note_add(
+    *, service_request_id: int, author, body: str, is_internal: bool
+) -> ServiceRequestNote:
+    if not body.strip():
+        raise DomainError("note_empty", _("Write a note."))
+    request = service_request_update(
+        service_request_id=service_request_id,
+        actor=author,
+        staff_note=body,
+        note_is_internal=is_internal,
+    )
+    return request.notes.order_by("-created_at", "-id").first()

@@ -1,15 +1,23 @@
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from core.exceptions import DomainError
 from core.links import reverse_each
-from core.pagination import Paginator
+from core.pagination import paginate
 from customers import selectors, services
-from customers.forms import EndRelationshipForm, ServiceRequestForm, SupportContactsForm
+from customers.forms import (
+    EndRelationshipForm,
+    ServiceRequestFilterForm,
+    ServiceRequestForm,
+    ServiceRequestNoteForm,
+    SupportContactsForm,
+)
 from customers.permissions import customer_admin_required
-from partners.permissions import Action, can, partner_required
+from partners.permissions import Action, can, partner_required, roles_needed_message
 
 PAGE_SIZE = 25
 
@@ -61,17 +69,23 @@ def _end_relationship_page(
 
 @partner_required(Action.VIEW_CUSTOMERS)
 def customer_list(request):
-    """R11: the partner's customers, searchable, sortable, 25 a page."""
+    """R11: the partner's customers, searchable, sortable, filtered by admin
+    access, 25 (or 50, 100) a page."""
     # NUL bytes never get here (config.middleware.RejectNulBytesMiddleware).
     search = request.GET.get("q", "")[:200]
     order = selectors.customer_list_order(request.GET.get("sort", "name"))
+    access = selectors.customer_list_access(request.GET.get("access", ""))
     # Cards open on demand (their body comes from customers:card); "expand=all"
     # renders every body server-side, for readers without JavaScript or to print.
     expand_all = request.GET.get("expand") == "all"
     relationships = selectors.customer_list(
-        partner=request.partner, search=search, order=order, with_cards=expand_all
+        partner=request.partner,
+        search=search,
+        order=order,
+        access=access,
+        with_cards=expand_all,
     )
-    page = Paginator(relationships, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, relationships, default=PAGE_SIZE)
     if expand_all:
         cards = [_card(request, r) for r in page.object_list]
     else:
@@ -91,15 +105,49 @@ def customer_list(request):
             "cards": cards,
             "search": search,
             "order": order,
+            "access": access,
             "expand_all": expand_all,
+            "filtered": bool(search or access),
+            "columns": _sort_columns(order),
             "orderings": [
                 ("name", _("Name (A to Z)")),
                 ("-name", _("Name (Z to A)")),
+                ("country", _("Country/region (A to Z)")),
                 ("-since", _("Newest relationship first")),
                 ("since", _("Oldest relationship first")),
+                ("-subscriptions", _("Most subscriptions first")),
+                ("-requests", _("Most open service requests first")),
+            ],
+            "accesses": [
+                ("", _("All")),
+                ("dap", _("Admin privileges")),
+                ("reseller", _("Reseller only")),
+                ("removed", _("Privileges removed")),
             ],
         },
     )
+
+
+def _sort_columns(order):
+    """The Customers table's sortable headers: label, the sort a click asks for
+    (the other direction when already sorted by it) and the aria-sort value."""
+    columns = []
+    for key, label, first in (
+        ("name", _("Name"), "name"),
+        ("country", _("Country/region"), "country"),
+        ("subscriptions", _("Subscriptions"), "-subscriptions"),
+        ("since", _("Since"), "-since"),
+        ("requests", _("Open service requests"), "-requests"),
+    ):
+        current = order.lstrip("-") == key
+        descending = order.startswith("-")
+        if current:
+            sort = key if descending else f"-{key}"
+            aria = "descending" if descending else "ascending"
+        else:
+            sort, aria = first, ""
+        columns.append({"key": key, "label": label, "sort": sort, "aria_sort": aria})
+    return columns
 
 
 @partner_required(Action.VIEW_CUSTOMERS)
@@ -275,25 +323,163 @@ def customer_relationship_end(request, relationship_id):
     )
 
 
+def _sort_headers(columns, order: str) -> list[dict]:
+    """R45: the column headers of a sortable list: each links to its sort (the
+    other direction when it is the current one) and says how the list is sorted."""
+    headers = []
+    for key, label in columns:
+        current = order.removeprefix("-") == key
+        descending = order.startswith("-")
+        headers.append(
+            {
+                "key": key,
+                "label": label,
+                "sort": f"-{key}" if current and not descending else key,
+                "aria_sort": (
+                    ("descending" if descending else "ascending") if current else ""
+                ),
+            }
+        )
+    return headers
+
+
+def _service_request_columns(*, other_party):
+    return [
+        ("number", _("Number")),
+        ("title", _("Title")),
+        other_party,
+        ("severity", _("Severity")),
+        ("status", _("Status")),
+        ("opened", _("Opened")),
+        ("updated", _("Updated")),
+    ]
+
+
+@require_safe
 @partner_required(Action.VIEW_SERVICE_REQUESTS)
 def service_request_list(request):
-    """R44: the partner's service requests, with filters."""
-    return render(request, "customers/service_request_list.html", {})
+    """R44: the partner's service requests, filtered, sortable, 25 a page."""
+    filters = ServiceRequestFilterForm(
+        request.GET, search_label=_("Number, title or customer")
+    )
+    order = selectors.service_request_order(request.GET.get("sort", ""))
+    rows = selectors.service_request_list(
+        partner=request.partner,
+        status=filters.value("status"),
+        severity=filters.value("severity"),
+        search=filters.value("q"),
+        customer_id=filters.value("customer"),
+        order=order,
+    )
+    page = paginate(request, rows, default=PAGE_SIZE)
+    detail_urls = reverse_each(
+        "customers:service_request", "request_id", [sr.pk for sr in page]
+    )
+    customer_urls = reverse_each(
+        "customers:detail", "customer_id", {sr.customer_id for sr in page}
+    )
+    for sr in page:
+        sr.detail_url = detail_urls[sr.pk]
+        sr.customer_url = customer_urls[sr.customer_id]
+    return render(
+        request,
+        "customers/service_request_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "order": order,
+            "filtered": any(filters.value(f) for f in ("status", "severity", "q"))
+            or filters.value("customer") is not None,
+            "headers": _sort_headers(
+                _service_request_columns(other_party=("customer", _("Customer"))),
+                order,
+            ),
+        },
+    )
 
 
+@require_http_methods(["GET", "POST"])
 @partner_required(Action.VIEW_SERVICE_REQUESTS)
 def service_request_detail(request, request_id):
-    """R44: one service request with its notes (another partner's: 404)."""
-    return render(request, "customers/service_request_detail.html", {})
+    """R44: one service request with its notes; users who may open service
+    requests add a note (another partner's request: 404, GET and POST)."""
+    service_request = selectors.service_request_get(
+        partner=request.partner, request_id=request_id
+    )
+    can_add_note = can(request.membership, Action.OPEN_SERVICE_REQUEST)
+    form = ServiceRequestNoteForm(_posted(request)) if can_add_note else None
+    if request.method == "POST":
+        if not can_add_note:
+            raise PermissionDenied(roles_needed_message(Action.OPEN_SERVICE_REQUEST))
+        if form.is_valid():
+            try:
+                services.service_request_note_add(
+                    service_request_id=service_request.pk,
+                    author=request.user,
+                    body=form.cleaned_data["body"],
+                )
+            except DomainError as exc:
+                form.add_error("body", str(exc))
+            else:
+                messages.success(request, _("Your note was added."))
+                return redirect("customers:service_request", request_id=request_id)
+    return render(
+        request,
+        "customers/service_request_detail.html",
+        {"service_request": service_request, "form": form},
+        status=400 if form is not None and form.errors else 200,
+    )
 
 
+@require_safe
 @customer_admin_required
 def customer_service_request_list(request):
     """R44: the service requests partners opened for the customer's organisation."""
-    return render(request, "customers/customer_service_request_list.html", {})
+    filters = ServiceRequestFilterForm(
+        request.GET, search_label=_("Number, title or partner")
+    )
+    order = selectors.service_request_order(request.GET.get("sort", ""))
+    rows = selectors.customer_service_request_list(
+        customer=request.customer,
+        status=filters.value("status"),
+        search=filters.value("q"),
+        order=order,
+    )
+    page = paginate(request, rows, default=PAGE_SIZE)
+    detail_urls = reverse_each(
+        "customers:customer_service_request", "request_id", [sr.pk for sr in page]
+    )
+    for sr in page:
+        sr.detail_url = detail_urls[sr.pk]
+    return render(
+        request,
+        "customers/customer_service_request_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "order": order,
+            "filtered": bool(filters.value("status") or filters.value("q")),
+            "headers": _sort_headers(
+                _service_request_columns(other_party=("partner", _("Partner"))),
+                order,
+            ),
+        },
+    )
 
 
 @customer_admin_required
 def customer_service_request_detail(request, request_id):
-    """R44: one of them (another organisation's: 404)."""
-    return render(request, "customers/customer_service_request_detail.html", {})
+    """R44: one of them, read-only, with the notes the partner sees too (another
+    organisation's: 404, also for POST)."""
+    service_request = selectors.customer_service_request_get(
+        customer=request.customer, request_id=request_id
+    )
+    if request.method not in ("GET", "HEAD"):
+        # Only after the lookup: another organisation's id is a 404 whatever
+        # the method (R17).
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    return render(
+        request,
+        "customers/customer_service_request_detail.html",
+        {"service_request": service_request},
+    )

@@ -9,8 +9,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
 
 from core.admin_helpers import (
     ChangedThroughActionsMixin,
@@ -20,9 +21,14 @@ from core.admin_helpers import (
     act_on_each,
     admin_change_url_for,
     admin_changelist_url,
+    admin_link,
     admin_links,
+    confirm_with_reason,
     country_filter,
     export_csv_action,
+    partner_filter,
+    short_date,
+    with_reason,
 )
 from invitations import services
 from invitations.experiences import (
@@ -31,7 +37,7 @@ from invitations.experiences import (
     EXPERIENCES,
     experience_for,
 )
-from invitations.models import Invitation
+from invitations.models import LINK_PLACEHOLDER, Invitation
 
 Status = Invitation.Status
 
@@ -94,8 +100,8 @@ INVITATION_FIELDS = [
     "customer_link",
     "relationship_link",
     "timeline",
-    "subject",
-    "body",
+    "subject_shown",
+    "body_shown",
 ]
 
 
@@ -103,22 +109,23 @@ INVITATION_FIELDS = [
 class InvitationAdmin(
     PartnerLinkMixin, CustomerLinkMixin, ChangedThroughActionsMixin, PortalModelAdmin
 ):
+    # Fits 1366 px beside the filters (issue 12): recipient and partner share a
+    # column, dates are short; the experience (a filter), the first open and the
+    # times are on the change page.
     list_display = [
-        "id",
-        "partner_link",
+        "number",
+        "recipient",
         "status_now",
         "include_dap",
-        "recipient_email",
-        "experience",
-        "sent_at",
-        "expires_at",
-        "first_opened_at",
+        "sent_on",
+        "expires_on",
         "customer_link",
         "relationship_link",
     ]
-    list_display_links = ["id"]
+    list_display_links = ["number"]
     list_select_related = ["partner", "customer", "created_by", "responded_by"]
     list_filter = [
+        partner_filter("partner"),
         EffectiveStatusFilter,
         ExperienceFilter,
         "include_dap",
@@ -174,6 +181,36 @@ class InvitationAdmin(
             request, queryset, search_term.strip().removeprefix("#")
         )
 
+    @admin.display(description=_("request"), ordering="id")
+    def number(self, obj):
+        return f"#{obj.pk}"
+
+    @admin.display(description=_("recipient and partner"), ordering="recipient_email")
+    def recipient(self, obj):
+        return format_html(
+            '{}<br><span class="admin-secondary">{}</span>',
+            obj.recipient_email,
+            admin_link(obj.partner),
+        )
+
+    @admin.display(description=_("sent"), ordering="sent_at")
+    def sent_on(self, obj):
+        return short_date(obj.sent_at)
+
+    @admin.display(description=_("expires"), ordering="expires_at")
+    def expires_on(self, obj):
+        return short_date(obj.expires_at)
+
+    @admin.display(description=_("subject"))
+    def subject_shown(self, obj):
+        return hide_link(obj.subject)
+
+    @admin.display(description=_("body"))
+    def body_shown(self, obj):
+        # The stored draft holds the link's placeholder; the link itself is never
+        # shown to staff (R7), and "{{invitation_link}}" reads like a fault.
+        return hide_link(obj.body)
+
     @admin.display(description=_("status"), ordering="status")
     def status_now(self, obj):
         return Status(obj.effective_status(timezone.now())).label
@@ -209,30 +246,58 @@ class InvitationAdmin(
 
     @admin.action(description=_("Revoke selected invitations"), permissions=["change"])
     def revoke_invitations(self, request, queryset):
-        """R7 for staff: the same service as the portal, the staff member as actor;
-        a request that is no longer pending is refused and named."""
-        act_on_each(
+        """R7 for staff, after a confirmation with a reason: the same service as
+        the portal, the staff member as actor, the reason in the event; a request
+        that is no longer pending is refused and named."""
+
+        def revoke(reason):
+            act_on_each(
+                self,
+                request,
+                queryset,
+                skip=lambda inv: (
+                    _("Invitation #%(id)s was already revoked.") % {"id": inv.pk}
+                    if inv.status == Status.REVOKED
+                    else None
+                ),
+                act=lambda inv: services.invitation_revoke(
+                    invitation_id=inv.pk, actor=request.user, reason=reason
+                ),
+                refused=lambda inv, exc: (
+                    _("Invitation #%(id)s: %(reason)s") % {"id": inv.pk, "reason": exc}
+                ),
+                log_message=with_reason(gettext("Invitation revoked."), reason),
+                done_message=ngettext_lazy(
+                    "%(count)s invitation revoked; its link no longer works.",
+                    "%(count)s invitations revoked; their links no longer work.",
+                    "count",
+                ),
+            )
+
+        now = timezone.now()
+        return confirm_with_reason(
             self,
             request,
             queryset,
-            skip=lambda inv: (
-                _("Invitation #%(id)s was already revoked.") % {"id": inv.pk}
-                if inv.status == Status.REVOKED
-                else None
+            run=revoke,
+            title=_("Revoke selected invitations"),
+            intro=_(
+                "The links of the requests below stop working at once; the "
+                "customer sees that the request was revoked. Requests that are no "
+                "longer pending are left as they are."
             ),
-            act=lambda inv: services.invitation_revoke(
-                invitation_id=inv.pk, actor=request.user
-            ),
-            refused=lambda inv, exc: (
-                _("Invitation #%(id)s: %(reason)s") % {"id": inv.pk, "reason": exc}
-            ),
-            log_message=_("Invitation revoked."),
-            done_message=ngettext_lazy(
-                "%(count)s invitation revoked; its link no longer works.",
-                "%(count)s invitations revoked; their links no longer work.",
-                "count",
-            ),
+            confirm_label=_("Revoke selected invitations"),
+            notes=lambda rows: {
+                inv.pk: Status(inv.effective_status(now)).label
+                for inv in rows
+                if inv.effective_status(now) != Status.PENDING
+            },
         )
+
+
+def hide_link(text: str) -> str:
+    """A draft as staff see it: the link's placeholder as "[link hidden]"."""
+    return text.replace(LINK_PLACEHOLDER, gettext("[link hidden]"))
 
 
 def _experience(invitation):

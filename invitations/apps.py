@@ -8,6 +8,10 @@ class InvitationsConfig(AppConfig):
 
     def ready(self):
         from core.notifications import register_kind
+        from invitations import overview
+
+        # R42: the requests chart and the expiring links on the Overview.
+        overview.register()
 
         # R10: what the partner is told when a customer answers a request.
         register_kind(

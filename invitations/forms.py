@@ -1,10 +1,17 @@
 from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import (
+    password_validators_help_texts,
+    validate_password,
+)
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from core.countries import country_name
+from customers.models import Customer
 from invitations.models import Invitation
 from partners.models import Cloud
 
@@ -12,6 +19,13 @@ DAP_LABEL = _(
     "Include delegated administration privileges for Azure Active Directory and "
     "Office 365"
 )
+
+
+def email_language_choices():
+    """R19: an email can be written in each language of the portal (English,
+    French, German), named as the model names them where it does."""
+    labels = dict(Invitation.Language.choices)
+    return [(code, labels.get(code, name)) for code, name in settings.LANGUAGES]
 
 
 class InvitationRequestForm(forms.Form):
@@ -26,7 +40,7 @@ class InvitationRequestForm(forms.Form):
         error_messages={"invalid": _("Enter a valid email address.")},
     )
     email_language = forms.ChoiceField(
-        label=_("Email language"), choices=Invitation.Language.choices
+        label=_("Email language"), choices=lambda: email_language_choices()
     )
 
     def __init__(self, *args, partner, **kwargs):
@@ -34,9 +48,8 @@ class InvitationRequestForm(forms.Form):
         self.partner = partner
         self.dap_required = Cloud.requires_dap(partner.cloud)
         language = (get_language() or "en")[:2]
-        self.fields["email_language"].initial = (
-            language if language in Invitation.Language.values else "en"
-        )
+        codes = {code for code, _label in email_language_choices()}
+        self.fields["email_language"].initial = language if language in codes else "en"
         if self.dap_required:
             # Shown ticked and disabled; the template adds a hidden input that
             # carries the value, so a POST that leaves it out is a forged one.
@@ -102,8 +115,21 @@ class ResponseForm(forms.Form):
         )
 
 
+class CountryChoiceField(forms.ChoiceField):
+    """Offers only the countries in ``choices`` but knows every one, so another
+    real country/region (a forged POST) gets R4's message naming both from
+    ``SignUpForm.clean_country`` rather than "not one of the choices"."""
+
+    def valid_value(self, value):
+        return value in dict(countries)
+
+
 class SignUpForm(forms.Form):
-    """Create an account for your organisation (the customer and its first admin)."""
+    """Create an account for your organisation (the customer and its first admin).
+
+    Every field is checked in one pass (the password rules, a domain or address
+    already taken, R4's country), so all the errors show at once.
+    """
 
     organisation = forms.CharField(label=_("Organisation name"), max_length=200)
     domain = forms.RegexField(
@@ -113,7 +139,7 @@ class SignUpForm(forms.Form):
         error_messages={"invalid": _("Enter a domain such as contoso.example.")},
         help_text=_("For example contoso.example."),
     )
-    country = forms.ChoiceField(label=_("Country/region"))
+    country = CountryChoiceField(label=_("Country/region"))
     # 150: the address is also the account's username.
     email = forms.EmailField(label=_("Administrator's email address"), max_length=150)
     password = forms.CharField(
@@ -128,13 +154,29 @@ class SignUpForm(forms.Form):
         kwargs.setdefault("auto_id", "signup_%s")
         super().__init__(*args, **kwargs)
         self.partner = partner
-        self.fields["country"].choices = [("", _("Choose…"))] + list(countries)
-        if partner is not None:
-            self.fields["country"].initial = partner.country
+        # Shown before typing (the page lists them; the text ties them to the box).
+        self.password_rules = password_validators_help_texts()
+        self.fields["password"].help_text = " ".join(self.password_rules)
+        country = self.fields["country"]
+        if partner is None:
+            country.choices = [("", _("Choose…"))] + list(countries)
+        else:
+            # R4: only the partner's country/region can be accepted; offering the
+            # others would only lead to a refusal.
+            country.choices = [(partner.country, country_name(partner.country))]
+            country.initial = partner.country
+            country.help_text = _(
+                "%(partner)s can have reseller relationships only with "
+                "organisations in %(partner_country)s."
+            ) % {
+                "partner": partner.name,
+                "partner_country": country_name(partner.country),
+            }
 
     def clean_country(self):
         # R4 before anything is created: an organisation this partner cannot
-        # serve would be left behind with no partner.
+        # serve would be left behind with no partner. (The list offers only the
+        # partner's country/region: this refuses a forged POST.)
         country = self.cleaned_data["country"]
         if self.partner is not None and country != self.partner.country:
             raise forms.ValidationError(
@@ -164,11 +206,44 @@ class SignUpForm(forms.Form):
         return name
 
     def clean_domain(self):
-        return self.cleaned_data["domain"].lower()
+        domain = self.cleaned_data["domain"].lower()
+        if Customer.objects.filter(domain__iexact=domain).exists():
+            raise forms.ValidationError(
+                _("An organisation with the domain %(domain)s already exists."),
+                code="domain_taken",
+                params={"domain": domain},
+            )
+        return domain
 
-    def clean_password(self):
-        from django.contrib.auth.password_validation import validate_password
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if get_user_model().objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                _("An account with this email address already exists."),
+                code="email_taken",
+            )
+        return email
 
-        password = self.cleaned_data["password"]
-        validate_password(password)
-        return password
+    def clean(self):
+        data = super().clean()
+        password = data.get("password")
+        if password:
+            # With the address and the domain, so a password made of them is refused
+            # (UserAttributeSimilarityValidator) in the same pass as the rest.
+            email = data.get("email") or self.data.get("email", "")
+            user = get_user_model()(username=email, email=email)
+            try:
+                validate_password(password, user)
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
+        return data
+
+    def first_error(self) -> str:
+        """The name of the first field (in page order) with an error, or ""."""
+        return next((name for name in self.fields if name in self.errors), "")
+
+    def focus_first_error(self) -> None:
+        """Put the cursor in the first invalid field (works without JavaScript)."""
+        name = self.first_error()
+        if name:
+            self.fields[name].widget.attrs["autofocus"] = True

@@ -49,6 +49,7 @@ class Invitation(models.Model):
     class Language(models.TextChoices):
         EN = "en", _("English")
         FR = "fr", _("French")
+        DE = "de", _("German")
 
     partner = models.ForeignKey(
         Partner,

@@ -10,11 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.urls import reverse
 
-from core.services import (
-    notification_create,
-    notification_email_send,
-    recipient_language,
-)
+from core.services import notifications_send
 from partners.models import Role
 
 
@@ -32,7 +28,7 @@ def recipients_for(invitation):
             | Q(pk=invitation.created_by_id),
             is_active=True,
         )
-        .select_related("partner_membership")
+        .select_related("partner_membership__partner")
         .distinct()
     )
 
@@ -48,9 +44,9 @@ def notify_partner(*, invitation_id: int, kind: str) -> None:
         "partner": invitation.partner.name,
         "invitation_id": invitation.pk,
     }
-    link = reverse("invitations:list")
-    for user in recipients_for(invitation):
-        notice = notification_create(
-            recipient=user, kind=kind, params=params, link=link
-        )
-        notification_email_send(notification=notice, language=recipient_language(user))
+    notifications_send(
+        recipients=recipients_for(invitation),
+        kind=kind,
+        params=params,
+        link=reverse("invitations:list"),
+    )

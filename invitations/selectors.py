@@ -1,10 +1,19 @@
-from django.db.models import F, QuerySet
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.db.models import Count, F, Q, QuerySet, Window
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core.countries import country_name
+from customers.models import Customer, CustomerMembership, ResellerRelationship
+from customers.permissions import customer_admin_membership
 from invitations import tokens
 from invitations.models import Invitation
-from partners.models import Partner
+from partners.models import Cloud, Partner
 
 
 def invitation_list(*, partner: Partner, status: str = "") -> QuerySet:
@@ -50,7 +59,9 @@ def _invitation_or_none(invitation_id) -> Invitation | None:
     if not isinstance(invitation_id, int):
         return None
     return (
-        Invitation.objects.select_related("partner", "customer", "relationship")
+        Invitation.objects.select_related(
+            "partner", "customer", "relationship", "created_by"
+        )
         .filter(pk=invitation_id)
         .first()
     )
@@ -75,3 +86,269 @@ def invitation_from_session(data) -> Invitation:
     if not tokens.check_session_proof(invitation, data):
         raise Http404
     return invitation
+
+
+# --- Overview (R42) ---------------------------------------------------------------
+
+# What the requests chart counts, in the order of its bars and legend.
+ACTIVITY_SERIES = ("sent", "opened", "accepted", "declined", "expired")
+
+
+@dataclass(frozen=True)
+class ActivityBucket:
+    """How many of the partner's requests were sent, first opened, accepted,
+    declined and expired between ``start`` (included) and ``end`` (excluded)."""
+
+    start: datetime
+    end: datetime
+    sent: int = 0
+    opened: int = 0
+    accepted: int = 0
+    declined: int = 0
+    expired: int = 0
+
+    @property
+    def first_day(self):
+        return timezone.localtime(self.start).date()
+
+    @property
+    def last_day(self):
+        return timezone.localtime(self.end - timedelta(microseconds=1)).date()
+
+    def count(self, series: str) -> int:
+        return getattr(self, series)
+
+
+def activity_bucket_bounds(
+    *, now: datetime, days: int = 90, bucket_days: int = 7
+) -> list[tuple[datetime, datetime]]:
+    """The buckets of the last ``days`` days, oldest first, in whole local days.
+
+    The newest bucket ends at the end of today (in the active time zone) and each
+    holds ``bucket_days`` days, except the oldest, which holds what is left:
+    90 days are 12 weeks and 6 days.
+    """
+    today = timezone.localtime(now).date()
+    first_day = today - timedelta(days=days - 1)
+
+    # Midnights, made aware one by one so a change of summer time falls right.
+    def midnight(d):
+        return timezone.make_aware(datetime.combine(d, time.min))
+
+    bounds = []
+    end = today + timedelta(days=1)
+    while end > first_day:
+        start = max(end - timedelta(days=bucket_days), first_day)
+        bounds.append((midnight(start), midnight(end)))
+        end = start
+    return bounds[::-1]
+
+
+def _activity_filters(now: datetime) -> dict[str, Callable]:
+    expired = Q(status=Invitation.Status.EXPIRED) | Q(status=Invitation.Status.PENDING)
+    return {
+        "sent": lambda a, b: Q(sent_at__gte=a, sent_at__lt=b),
+        "opened": lambda a, b: Q(first_opened_at__gte=a, first_opened_at__lt=b),
+        "accepted": lambda a, b: Q(
+            status=Invitation.Status.ACCEPTED, responded_at__gte=a, responded_at__lt=b
+        ),
+        "declined": lambda a, b: Q(
+            status=Invitation.Status.DECLINED, responded_at__gte=a, responded_at__lt=b
+        ),
+        # A pending link past its date is expired (with_effective_status): it
+        # expired at expires_at, which must not be still to come today.
+        "expired": lambda a, b: (
+            expired & Q(expires_at__gte=a, expires_at__lt=min(b, now))
+        ),
+    }
+
+
+def invitation_activity_by_week(
+    *, partner: Partner, now: datetime, days: int = 90
+) -> list[ActivityBucket]:
+    """R42: the partner's requests by status over the last ``days`` days, by week.
+
+    One aggregate query whatever the number of requests (R17: the partner's only).
+    """
+    bounds = activity_bucket_bounds(now=now, days=days)
+    window_start, window_end = bounds[0][0], bounds[-1][1]
+    filters = _activity_filters(now)
+    aggregates = {
+        f"{series}_{i}": Count("pk", filter=make(start, end))
+        for i, (start, end) in enumerate(bounds)
+        for series, make in filters.items()
+    }
+    in_window = Q()
+    for field_name in ("sent_at", "first_opened_at", "responded_at", "expires_at"):
+        in_window |= Q(
+            **{f"{field_name}__gte": window_start, f"{field_name}__lt": window_end}
+        )
+    counts = Invitation.objects.filter(in_window, partner=partner).aggregate(
+        **aggregates
+    )
+    return [
+        ActivityBucket(
+            start=start,
+            end=end,
+            **{series: counts[f"{series}_{i}"] or 0 for series in filters},
+        )
+        for i, (start, end) in enumerate(bounds)
+    ]
+
+
+def invitations_ending(
+    *, partner: Partner, now: datetime, until: datetime, limit: int = 10
+) -> tuple[list[Invitation], int]:
+    """R42: the partner's pending requests whose link expires after ``now`` and
+    by ``until``, soonest first (at most ``limit``), and how many there are.
+
+    One query: the total is a window count, taken before the LIMIT.
+    """
+    rows = list(
+        Invitation.objects.filter(
+            partner=partner,
+            status=Invitation.Status.PENDING,
+            expires_at__gt=now,
+            expires_at__lte=until,
+        )
+        .only("id", "partner_id", "recipient_email", "expires_at", "customer_id")
+        .annotate(customer_name=F("customer__name"), total=Window(Count("pk")))
+        .order_by("expires_at", "id")[:limit]
+    )
+    return rows, rows[0].total if rows else 0
+
+
+# --- Who may accept (R4, R9, R45) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Whether the signed-in person may accept the invitation, and if not, why.
+
+    The one answer for the acceptance page (no Accept button when ``code`` is set)
+    and for ``services.invitation_accept`` (which refuses with the same reason)."""
+
+    membership: CustomerMembership | None = None
+    code: str = ""
+    reason: str = ""
+    can_decline: bool = False
+
+    @property
+    def can_accept(self) -> bool:
+        return not self.code
+
+
+def customer_mismatch(invitation: Invitation, customer: Customer):
+    """R4: (code, message naming both) when the customer is in another country/region
+    or cloud than the invitation's partner, else None."""
+    partner = invitation.partner
+    if customer.country != partner.country:
+        return (
+            "country_mismatch",
+            _(
+                "%(partner)s is in %(partner_country)s and can have reseller "
+                "relationships only with customers in %(partner_country)s. "
+                "%(customer)s is in %(customer_country)s."
+            )
+            % {
+                "partner": partner.name,
+                "partner_country": country_name(partner.country),
+                "customer": customer.name,
+                "customer_country": country_name(customer.country),
+            },
+        )
+    if customer.cloud != partner.cloud:
+        return (
+            "cloud_mismatch",
+            _(
+                "%(partner)s works in %(partner_cloud)s; %(customer)s is in "
+                "%(customer_cloud)s. A relationship needs both in the same cloud."
+            )
+            % {
+                "partner": partner.name,
+                "partner_cloud": Cloud(partner.cloud).label,
+                "customer": customer.name,
+                "customer_cloud": Cloud(customer.cloud).label,
+            },
+        )
+    return None
+
+
+def already_partner(invitation: Invitation, customer: Customer) -> bool:
+    """Accepting would change nothing: the relationship is active and already has
+    what the invitation asks for (a DAP request after DAP was removed, or one for
+    an ended relationship, still restores it: R13)."""
+    relationship = (
+        ResellerRelationship.objects.filter(
+            partner_id=invitation.partner_id,
+            customer=customer,
+            status=ResellerRelationship.Status.ACTIVE,
+        )
+        .only("dap_active")
+        .first()
+    )
+    if relationship is None:
+        return False
+    return relationship.dap_active or not invitation.include_dap
+
+
+def _not_an_administrator(user) -> Eligibility:
+    if not user.is_authenticated:
+        return Eligibility(
+            code="not_signed_in",
+            reason=_("Sign in as an administrator of your organisation first."),
+        )
+    if hasattr(user, "partner_membership"):
+        return Eligibility(
+            code="partner_account",
+            reason=_(
+                "You are signed in with a partner account. Only an administrator of "
+                "the customer organisation can accept: switch to that account."
+            ),
+        )
+    if hasattr(user, "customer_membership"):
+        return Eligibility(
+            code="not_customer_admin",
+            reason=_(
+                "You are not an administrator of %(organisation)s. Ask one of its "
+                "administrators to open this link, or switch account."
+            )
+            % {"organisation": user.customer_membership.customer.name},
+        )
+    return Eligibility(
+        code="no_organisation",
+        reason=_(
+            "This account does not belong to a customer organisation. Switch to an "
+            "administrator account of your organisation."
+        ),
+    )
+
+
+def acceptance_eligibility(*, invitation: Invitation, user) -> Eligibility:
+    """R45: may ``user`` accept ``invitation``, checked before the button is shown.
+
+    Only a customer administrator (R9) of an organisation in the partner's
+    country/region and cloud (R4) that is not already its partner. An organisation
+    refused by R4 may not decline either (it would kill the link meant for the
+    real customer); one that is already a partner may.
+    """
+    membership = customer_admin_membership(user)
+    if membership is None:
+        return _not_an_administrator(user)
+    customer = membership.customer
+    mismatch = customer_mismatch(invitation, customer)
+    if mismatch:
+        code, reason = mismatch
+        return Eligibility(membership=membership, code=code, reason=reason)
+    if already_partner(invitation, customer):
+        return Eligibility(
+            membership=membership,
+            code="already_partner",
+            reason=_(
+                "%(customer)s already has a reseller relationship with "
+                "%(partner)s: there is nothing to accept."
+            )
+            % {"customer": customer.name, "partner": invitation.partner.name},
+            can_decline=True,
+        )
+    return Eligibility(membership=membership, can_decline=True)

@@ -19,7 +19,7 @@ from core.exceptions import DomainError
 from customers.models import Customer, ResellerRelationship
 from customers.permissions import customer_admin_membership
 from customers.services import event_record, relationship_grant
-from invitations import tokens
+from invitations import selectors, tokens
 from invitations.models import LINK_PLACEHOLDER, Invitation
 from invitations.notifications import notify_partner
 from partners.models import Cloud, Partner
@@ -164,8 +164,11 @@ def invitation_renew_link(*, invitation_id: int, actor) -> Invitation:
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation_id: int, actor) -> Invitation:
-    """R7: revoke a pending request; its link then answers "revoked" (410)."""
+def invitation_revoke(*, invitation_id: int, actor, reason: str = "") -> Invitation:
+    """R7: revoke a pending request; its link then answers "revoked" (410).
+
+    ``reason`` (given by staff in the admin) is kept in the event's details.
+    """
     invitation = _locked(invitation_id)
     if invitation.status == Invitation.Status.REVOKED:
         return invitation
@@ -178,6 +181,7 @@ def invitation_revoke(*, invitation_id: int, actor) -> Invitation:
         partner=invitation.partner,
         actor=actor,
         invitation_id=invitation.pk,
+        details={"reason": reason[:500]} if reason else None,
     )
     return invitation
 
@@ -194,38 +198,9 @@ def invitation_mark_opened(*, invitation: Invitation) -> None:
 
 def _ensure_customer_matches(invitation: Invitation, customer: Customer) -> None:
     """R4: same country/region and same cloud, else a message naming both."""
-    from core.countries import country_name
-
-    partner = invitation.partner
-    if customer.country != partner.country:
-        raise DomainError(
-            "country_mismatch",
-            _(
-                "%(partner)s is in %(partner_country)s and can have reseller "
-                "relationships only with customers in %(partner_country)s. "
-                "%(customer)s is in %(customer_country)s."
-            )
-            % {
-                "partner": partner.name,
-                "partner_country": country_name(partner.country),
-                "customer": customer.name,
-                "customer_country": country_name(customer.country),
-            },
-        )
-    if customer.cloud != partner.cloud:
-        raise DomainError(
-            "cloud_mismatch",
-            _(
-                "%(partner)s works in %(partner_cloud)s; %(customer)s is in "
-                "%(customer_cloud)s. A relationship needs both in the same cloud."
-            )
-            % {
-                "partner": partner.name,
-                "partner_cloud": Cloud(partner.cloud).label,
-                "customer": customer.name,
-                "customer_cloud": Cloud(customer.cloud).label,
-            },
-        )
+    mismatch = selectors.customer_mismatch(invitation, customer)
+    if mismatch:
+        raise DomainError(*mismatch)
 
 
 def _ensure_customer_admin(user, refusal):
@@ -269,7 +244,16 @@ def invitation_accept(
         )
     _ensure_same_link(invitation, link_nonce)
     _ensure_pending(invitation, timezone.now())
-    _ensure_customer_matches(invitation, customer)
+    # The customer's row is locked before its relationships are read, so two
+    # invitations of one partner accepted at once cannot both see "no partner yet".
+    Customer.objects.select_for_update().filter(pk=customer.pk).first()
+    # R45: the same check as the page that hid the button (a forged POST, or a
+    # page left open while things changed, is refused here with the same reason).
+    eligibility = selectors.acceptance_eligibility(
+        invitation=invitation, user=admin_user
+    )
+    if not eligibility.can_accept:
+        raise DomainError(eligibility.code, eligibility.reason)
     relationship = relationship_grant(
         partner=invitation.partner,
         customer=customer,

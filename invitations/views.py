@@ -1,11 +1,12 @@
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -16,7 +17,7 @@ from core.countries import country_name
 from core.exceptions import DomainError
 from core.formatting import date_formatter
 from core.links import mailto_url, reverse_each
-from core.pagination import Paginator
+from core.pagination import paginate
 from customers import selectors as customer_selectors
 from customers.permissions import customer_admin_membership
 from customers.services import customer_create_with_admin
@@ -153,9 +154,11 @@ def invitation_list(request):
     status = request.GET.get("status", "")
     if status not in Status.values:
         status = ""
-    page = Paginator(
-        selectors.invitation_list(partner=request.partner, status=status), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    page = paginate(
+        request,
+        selectors.invitation_list(partner=request.partner, status=status),
+        default=PAGE_SIZE,
+    )
     now = timezone.now()
     invitations = list(page.object_list)
     ids = [inv.pk for inv in invitations]
@@ -225,16 +228,29 @@ def invitation_revoke(request, invitation_id):
     )
 
 
+@require_http_methods(["GET", "POST"])
 @partner_required(Action.MANAGE_REQUESTS)
 def invitation_new_link(request, invitation_id):
-    """R7: a new link; the old one stops working. POST only."""
-    # R17: another partner's id is a 404 whatever the method, so look it up first.
+    """R7/R45: a new link after a confirmation page; the old one stops working.
+
+    GET shows the confirmation (changes nothing); POST makes the new link."""
+    # R17: another partner's id is a 404 for GET and POST alike: look it up first.
     invitation = selectors.invitation_get(
         partner=request.partner, invitation_id=invitation_id
     )
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     _ensure_can_manage(request, invitation)
+    if request.method != "POST":
+        shown = invitation.effective_status(timezone.now())
+        return render(
+            request,
+            "invitations/invitation_new_link.html",
+            {
+                "invitation": invitation,
+                "pending": shown == Status.PENDING,
+                "status_label": Status(shown).label,
+                "ttl_days": settings.INVITATION_TTL_DAYS,
+            },
+        )
     try:
         services.invitation_renew_link(invitation_id=invitation.pk, actor=request.user)
     except DomainError as exc:
@@ -254,6 +270,32 @@ LINK_PROBLEMS = {
     Status.REVOKED: "revoked",
     Status.EXPIRED: "expired",
 }
+
+
+def page_language(request, invitation) -> str:
+    """R45: the language the visitor chose with the selector (its cookie), else
+    the language of the email the link came in."""
+    for code in (
+        request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME),
+        invitation.email_language,
+    ):
+        if code:
+            try:
+                return translation.get_supported_language_variant(code)
+            except LookupError:
+                continue
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
+def in_page_language(request, invitation, respond, *args, **kwargs):
+    """``respond(*args, **kwargs)`` with the page language of ``page_language``
+    active: pages, messages, form errors and ``<html lang>`` all follow it."""
+    language = page_language(request, invitation)
+    request.LANGUAGE_CODE = language
+    with translation.override(language):
+        response = respond(*args, **kwargs)
+    response.headers["Content-Language"] = language
+    return response
 
 
 def _link_invalid(request):
@@ -278,6 +320,13 @@ def accept(request, token):
         invitation = selectors.invitation_from_token(token)
     except Http404:
         return _link_invalid(request)
+    return in_page_language(
+        request, invitation, _accept_link, request, invitation, token
+    )
+
+
+@sensitive_variables("token")
+def _accept_link(request, invitation, token):
     problem = LINK_PROBLEMS.get(invitation.effective_status(timezone.now()))
     if problem:
         return _link_gone(request, invitation, problem)
@@ -290,25 +339,6 @@ def accept(request, token):
         cloud=invitation.partner.cloud, sent_at=invitation.sent_at
     )
     return redirect(experience.url_name, token=SESSION_PLACEHOLDER)
-
-
-def _why_cannot_accept(user):
-    if not user.is_authenticated:
-        return ""
-    if hasattr(user, "partner_membership"):
-        return _(
-            "You are signed in with a partner account. Only an administrator of the "
-            "customer organisation can accept: switch to that account."
-        )
-    if hasattr(user, "customer_membership"):
-        return _(
-            "You are not an administrator of %(organisation)s. Ask one of its "
-            "administrators to open this link, or switch account."
-        ) % {"organisation": user.customer_membership.customer.name}
-    return _(
-        "This account does not belong to a customer organisation. Switch to an "
-        "administrator account of your organisation."
-    )
 
 
 @dataclass
@@ -324,6 +354,8 @@ class Visit:
     experience: Experience
     proof: dict
     membership: object  # the customer administrator's membership, or None
+    # R45: may the signed-in person accept (or decline), and if not, why.
+    eligibility: selectors.Eligibility | None = None
 
     def again(self):
         """Back to the page (POST → redirect → GET), the link kept in the session."""
@@ -335,16 +367,31 @@ class Visit:
         return render(self.request, template, context, status=status)
 
 
+def _sender_name(invitation):
+    creator = invitation.created_by
+    return creator.get_full_name() or creator.email
+
+
 def _experience_page(visit, *, signin_form=None, signup_form=None, status=200):
     invitation = visit.invitation
+    eligibility = visit.eligibility
+    if signup_form is None:
+        signup_form = SignUpForm(partner=invitation.partner)
+    if signin_form is None:
+        # The page is read first (who asks, for what): no jump to the sign-in
+        # box, and a sign-up with errors keeps the focus on its own first error.
+        signin_form = SignInForm(visit.request)
+        signin_form.fields["email"].widget.attrs.pop("autofocus", None)
     return visit.render(
         visit.experience.template,
         status=status,
         partner_country=country_name(invitation.partner.country),
         admin_membership=visit.membership,
-        why_not="" if visit.membership else _why_cannot_accept(visit.request.user),
-        signin_form=signin_form or SignInForm(visit.request),
-        signup_form=signup_form or SignUpForm(partner=invitation.partner),
+        eligibility=eligibility,
+        why_not=eligibility.reason if eligibility else "",
+        sender=_sender_name(invitation),
+        signin_form=signin_form,
+        signup_form=signup_form,
         experiences=EXPERIENCES,
     )
 
@@ -371,6 +418,8 @@ def _sign_up(visit):
                 password=data["password"],
             )
         except DomainError as exc:
+            # Only a sign-up racing another one for the same domain or address
+            # gets here: the form checked both already.
             form.add_error(
                 "domain" if exc.code == "domain_taken" else "email", str(exc)
             )
@@ -380,6 +429,7 @@ def _sign_up(visit):
                 visit.request, _("Your organisation's account was created.")
             )
             return visit.again()
+    form.focus_first_error()
     return _experience_page(visit, signup_form=form, status=400)
 
 
@@ -388,16 +438,16 @@ def _switch_account(visit):
     return visit.again()
 
 
-def _respond(visit, *, service, done, confirm_template=None):
+def _respond(visit, *, service, done, confirm_template=None, allowed=True):
     """Accept or decline: only an administrator, only the invitation they read,
     and (for what cannot be undone) only once confirmed on a page of its own."""
     request = visit.request
-    if visit.membership is None:
-        messages.error(
-            request,
-            _why_cannot_accept(request.user)
-            or _("Sign in as an administrator of your organisation first."),
-        )
+    if visit.membership is None or not allowed:
+        # The page already says why (R45) and offers no such button.
+        if not request.user.is_authenticated:
+            messages.error(
+                request, _("Sign in as an administrator of your organisation first.")
+            )
         return visit.again()
     form = ResponseForm(
         request.POST,
@@ -429,7 +479,12 @@ def _declined(visit):
 
 
 def _accept_action(visit):
-    return _respond(visit, service=services.invitation_accept, done=Visit.again)
+    return _respond(
+        visit,
+        service=services.invitation_accept,
+        done=Visit.again,
+        allowed=bool(visit.eligibility and visit.eligibility.can_accept),
+    )
 
 
 def _decline_action(visit):
@@ -438,6 +493,7 @@ def _decline_action(visit):
         service=services.invitation_decline,
         done=_declined,
         confirm_template="portals/decline_confirm.html",
+        allowed=bool(visit.eligibility and visit.eligibility.can_decline),
     )
 
 
@@ -450,43 +506,32 @@ EXPERIENCE_ACTIONS = {
 }
 
 
-def _visit_or_response(request, slug):
+def _visit_or_response(request, invitation, proof, slug):
     """The visit the session's link allows, or the page that says why not."""
-    proof = request.session.get(SESSION_KEY)
-    if not proof:
-        return render(request, "invitations/link_session_missing.html", status=404)
-    try:
-        invitation = selectors.invitation_from_session(proof)
-    except Http404:
-        return _link_invalid(request)
     chosen = experience_for(cloud=invitation.partner.cloud, sent_at=invitation.sent_at)
     if chosen.slug != slug:
         return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
     membership = customer_admin_membership(request.user)
-    visit = Visit(request, invitation, chosen, proof, membership)
     if (
         invitation.status == Status.ACCEPTED
         and membership is not None
         and (invitation.customer_id == membership.customer_id)
     ):
         # R9: the second click (or the slower administrator) sees the result.
-        return visit.render("portals/accepted.html")
+        return Visit(request, invitation, chosen, proof, membership).render(
+            "portals/accepted.html"
+        )
     problem = LINK_PROBLEMS.get(invitation.effective_status(timezone.now()))
     if problem:
         return _link_gone(request, invitation, problem)
-    return visit
+    eligibility = selectors.acceptance_eligibility(
+        invitation=invitation, user=request.user
+    )
+    return Visit(request, invitation, chosen, proof, membership, eligibility)
 
 
-@never_cache
-@sensitive_post_parameters("password")
-@sensitive_variables("token")
-@require_http_methods(["GET", "POST"])
-def experience(request, token, slug):
-    """R9: the acceptance page of one experience; each POST action is a handler."""
-    if token != SESSION_PLACEHOLDER:
-        # Opened with the link itself: check it and take it out of the address.
-        return accept(request, token)
-    visit = _visit_or_response(request, slug)
+def _experience_response(request, invitation, proof, slug):
+    visit = _visit_or_response(request, invitation, proof, slug)
     if not isinstance(visit, Visit):
         return visit
     if request.method != "POST":
@@ -495,3 +540,26 @@ def experience(request, token, slug):
     if handler is None:
         return _experience_page(visit, status=400)
     return handler(visit)
+
+
+@never_cache
+@sensitive_post_parameters("password")
+@sensitive_variables("token")
+@require_http_methods(["GET", "POST"])
+def experience(request, token, slug):
+    """R9: the acceptance page of one experience; each POST action is a handler.
+
+    R45: in the email's language unless the visitor chose one."""
+    if token != SESSION_PLACEHOLDER:
+        # Opened with the link itself: check it and take it out of the address.
+        return accept(request, token)
+    proof = request.session.get(SESSION_KEY)
+    if not proof:
+        return render(request, "invitations/link_session_missing.html", status=404)
+    try:
+        invitation = selectors.invitation_from_session(proof)
+    except Http404:
+        return _link_invalid(request)
+    return in_page_language(
+        request, invitation, _experience_response, request, invitation, proof, slug
+    )

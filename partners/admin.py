@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,7 @@ from core.admin_helpers import (
     admin_links,
     country_filter,
 )
+from core.timezones import TimeZoneFormField
 from partners.forms import StaffSignInForm
 from partners.models import MembershipRole, Partner, PartnerMembership
 
@@ -77,8 +79,15 @@ class PartnerAdmin(CountryColumnMixin, PortalModelAdmin):
         )
 
 
+class PartnerMembershipAdminForm(forms.ModelForm):
+    # R45: a select of the IANA zones; blank means the partner's country's zone.
+    # No Meta: the admin builds it with every field of the model.
+    time_zone = TimeZoneFormField()
+
+
 @admin.register(PartnerMembership)
 class PartnerMembershipAdmin(UserColumnsMixin, PartnerLinkMixin, PortalModelAdmin):
+    form = PartnerMembershipAdminForm
     list_display = ["user_email", "user_name", "partner_link", "roles"]
     list_select_related = ["user", "partner"]
     search_fields = [

@@ -1,14 +1,24 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, LogoutView
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
+from core.converters import is_id
+from core.notifications import notice_kind, notice_link, notice_text
+from core.pagination import Paginator
+from core.selectors import notification_get, notification_list
+from core.services import notifications_mark_all_read, notifications_mark_read
 from partners.forms import SignInForm
+from partners.overview import overview_panels
 from partners.permissions import Action, partner_required
 from partners.services import membership_set_language
 
@@ -67,18 +77,65 @@ def permission_denied(request, exception=None):
 
 @partner_required(Action.VIEW_OVERVIEW)
 def overview(request):
-    """R42: the partner user's landing page."""
-    return render(request, "partners/overview.html", {})
+    """R42: the partner user's landing page, one panel per registered source
+    (``partners.overview``), those the person's roles allow, in order."""
+    panels = overview_panels(
+        partner=request.partner, membership=request.membership, now=timezone.now()
+    )
+    return render(request, "partners/overview.html", {"panels": panels})
+
+
+NOTIFICATIONS_PAGE_SIZE = 25
 
 
 @login_required
 def notifications(request):
-    """R43: the signed-in person's notices, newest first."""
-    return render(request, "partners/notifications.html", {})
+    """R43: the signed-in person's notices, newest first; unread until marked.
+
+    Everyone signed in has the page (partner users of every role, customer
+    administrators, staff): it shows only their own notices.
+    """
+    show = "unread" if request.GET.get("show") == "unread" else "all"
+    page = Paginator(
+        notification_list(recipient=request.user, unread_only=show == "unread"),
+        NOTIFICATIONS_PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "notice": notice,
+            "label": notice_kind(notice).label,
+            "text": notice_text(notice),
+            "link": notice_link(notice),
+            "unread": notice.read_at is None,
+        }
+        for notice in page.object_list
+    ]
+    return render(
+        request,
+        "partners/notifications.html",
+        {"page": page, "rows": rows, "show": show, "here": request.get_full_path()},
+    )
 
 
 @require_POST
 @login_required
 def notifications_read(request):
-    """R43: mark one notice (``id``) or all of them read."""
-    return redirect("partners:notifications")
+    """R43: mark one notice (``id``) or all of them (``all``) read, then go back.
+
+    R17: an id that is not one of the person's notices is a 404 and changes
+    nothing.
+    """
+    if request.POST.get("all"):
+        notifications_mark_all_read(recipient=request.user)
+    else:
+        notice_id = request.POST.get("id", "")
+        if not is_id(notice_id):
+            raise Http404
+        notice = notification_get(recipient=request.user, notification_id=notice_id)
+        notifications_mark_read(recipient=request.user, ids=[notice.pk])
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("partners:notifications")
+    return redirect(back)

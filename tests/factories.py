@@ -15,6 +15,7 @@ from customers.models import (
     RelationshipEvent,
     ResellerRelationship,
     ServiceRequest,
+    ServiceRequestNote,
     Subscription,
     SupportContact,
 )
@@ -169,6 +170,17 @@ class ServiceRequestFactory(factory.django.DjangoModelFactory):
     title = "Mailbox cannot receive mail"
     description = "Since this morning."
     opened_by = factory.SubFactory(UserFactory)
+
+
+class ServiceRequestNoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceRequestNote
+
+    service_request = factory.SubFactory(ServiceRequestFactory)
+    author = factory.SubFactory(UserFactory, is_staff=True)
+    body = "We are looking into it."
+    is_internal = False
+    created_at = factory.LazyFunction(timezone.now)
 
 
 class InvitationFactory(factory.django.DjangoModelFactory):

@@ -235,7 +235,12 @@ def test_revoke_action_uses_the_service_and_reports_refusals(client, root):
     )
     revoked = factories.InvitationFactory(status=Invitation.Status.REVOKED)
     response = post_action(
-        client, Invitation, "revoke_invitations", [pending, overdue, revoked]
+        client,
+        Invitation,
+        "revoke_invitations",
+        [pending, overdue, revoked],
+        confirm="yes",
+        reason="Sent to the wrong address",
     )
     assert response.status_code == 302
     pending.refresh_from_db()

@@ -18,6 +18,7 @@ from customers.models import (
     RelationshipEvent,
     ResellerRelationship,
     ServiceRequest,
+    ServiceRequestNote,
     Subscription,
     SupportContact,
 )
@@ -57,6 +58,7 @@ BUILDERS = {
         )
     )(_relationship()),
     SupportContact: lambda: factories.SupportContactFactory(),
+    ServiceRequestNote: lambda: factories.ServiceRequestNoteFactory(),
     ServiceRequest: lambda: factories.ServiceRequestFactory(
         handled_by=factories.UserFactory()
     ),

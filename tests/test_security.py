@@ -483,6 +483,9 @@ def test_admin_works_under_the_csp_in_a_browser(page, transactional_db):
     assert page.locator("input.action-select:checked").count() == 1
     page.locator("select[name=action]").select_option("revoke_invitations")
     page.locator("button[name=index]").click()
+    # Issue 12: a confirmation page asks for a reason first.
+    page.get_by_label("Reason").fill("Sent to the wrong address")
+    page.get_by_role("button", name="Revoke selected invitations").click()
     page.wait_for_load_state()
     assert "1 invitation revoked" in page.content()
     pending.refresh_from_db()

@@ -104,7 +104,8 @@ def test_support_revokes_a_request_and_the_event_names_them(
         {
             "action": "revoke_invitations",
             "_selected_action": [invitation.pk],
-            "index": "0",
+            "confirm": "yes",  # issue 12: confirmed with a reason
+            "reason": "Partner asked support",
         },
     )
     assert response.status_code == 302
@@ -178,13 +179,15 @@ def test_support_ends_a_relationship_through_the_service(client, support):
             "action": "end_relationships",
             "_selected_action": [relationship.pk],
             "confirm": "yes",
-            "reason": "",
+            "reason": "Customer asked support",  # issue 12: a reason is required
         },
     )
     assert response.status_code == 302
     relationship.refresh_from_db()
     assert relationship.status == "ended"
-    assert RelationshipEvent.objects.get(kind=Kind.ENDED).actor == support
+    event = RelationshipEvent.objects.get(kind=Kind.ENDED)
+    assert event.actor == support
+    assert event.details["reason"] == "Customer asked support"
 
 
 @pytest.mark.parametrize(

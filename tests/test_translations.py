@@ -1,4 +1,4 @@
-"""R19: the French catalogue is complete, compiled, and used by the pages.
+"""R19: the French and German catalogues are complete, compiled, and used by the pages.
 
 The .po is parsed here with a small reader (polib is not a dependency). If the
 compiled .mo test fails, run `make messages` (or `manage.py compilemessages`).
@@ -17,8 +17,20 @@ from partners.models import Role
 from tests.factories import InvitationFactory
 
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale"
-PO_PATH = LOCALE_DIR / "fr" / "LC_MESSAGES" / "django.po"
-MO_PATH = LOCALE_DIR / "fr" / "LC_MESSAGES" / "django.mo"
+LANGUAGES = {
+    # language: its plural rule as the .po header must declare it
+    "fr": "nplurals=2; plural=(n > 1);",
+    "de": "nplurals=2; plural=(n != 1);",
+}
+
+
+def po_path(language):
+    return LOCALE_DIR / language / "LC_MESSAGES" / "django.po"
+
+
+def mo_path(language):
+    return LOCALE_DIR / language / "LC_MESSAGES" / "django.mo"
+
 
 # DESIGN.md section 5, "Labels (English / French), to be used as written"; plus the
 # role names of section 2 and the statuses.
@@ -72,6 +84,67 @@ DESIGN_LABELS = {
     "Billing admin": "Administrateur de facturation",
 }
 
+# DESIGN.md sections 5 and 8.7 in German (8.7 as written; section 5 as the German
+# glossary of the catalogue has them), with the role names and statuses.
+DESIGN_LABELS_DE = {
+    "Customers": "Kunden",
+    "Request a reseller relationship": "Wiederverkäuferbeziehung anfordern",
+    "Include delegated administration privileges for Azure Active Directory and "
+    "Office 365": "Delegierte Administratorberechtigungen für Azure Active "
+    "Directory und Office 365 einschließen",
+    "You can request a reseller relationship only with customers in your own "
+    "country/region.": "Sie können eine Wiederverkäuferbeziehung nur mit Kunden in "
+    "Ihrem eigenen Land bzw. Ihrer eigenen Region anfordern.",
+    "Review the email draft": "E-Mail-Entwurf überprüfen",
+    "Email text": "E-Mail-Text",
+    "Open in email": "In E-Mail öffnen",
+    "Copy to clipboard": "In die Zwischenablage kopieren",
+    "OK": "OK",
+    "Relationship requests": "Beziehungsanfragen",
+    "Account": "Konto",
+    "Services": "Dienste",
+    "Users": "Benutzer",
+    "Licenses": "Lizenzen",
+    "Partner relationships": "Partnerbeziehungen",
+    "Remove admin privileges": "Administratorberechtigungen entfernen",
+    "End relationship": "Beziehung beenden",
+    "Open a service request": "Serviceanfrage öffnen",
+    "Assign support contacts": "Supportkontakte zuweisen",
+    "Accept and authorize": "Akzeptieren und autorisieren",
+    "Decline": "Ablehnen",
+    "Email address": "E-Mail-Adresse",
+    "Password": "Passwort",
+    "Sign in": "Anmelden",
+    "Sign out": "Abmelden",
+    "Subject": "Betreff",
+    "Save": "Speichern",
+    "Revoke": "Widerrufen",
+    "Create a new link": "Neuen Link erstellen",
+    "Request admin privileges": "Administratorberechtigungen anfordern",
+    "Pending": "Ausstehend",
+    "Accepted": "Angenommen",
+    "Declined": "Abgelehnt",
+    "Expired": "Abgelaufen",
+    "Revoked": "Widerrufen",
+    "Keep the link: it connects the customer to your account.": "Behalten Sie den "
+    "Link: Er verbindet den Kunden mit Ihrem Konto.",
+    "Copied": "Kopiert",
+    "Global admin": "Globaler Administrator",
+    "Admin agent": "Administrator-Agent",
+    "Sales agent": "Vertriebsagent",
+    "Helpdesk agent": "Helpdesk-Agent",
+    "Billing admin": "Abrechnungsadministrator",
+    # 8.7, the labels of what exists so far
+    "Overview": "Übersicht",
+    "Notifications": "Benachrichtigungen",
+    "Sent": "Gesendet",
+    "Failed": "Fehlgeschlagen",
+    "Active": "Aktiv",
+    "Service requests": "Serviceanfragen",
+}
+
+LABELS = {"fr": DESIGN_LABELS, "de": DESIGN_LABELS_DE}
+
 _KEYWORD = re.compile(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)\s+(".*")$')
 _PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
 
@@ -105,9 +178,14 @@ def parse_po(text: str) -> list[dict]:
     return entries
 
 
+@pytest.fixture(scope="module", params=sorted(LANGUAGES))
+def language(request):
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def po_entries():
-    entries = parse_po(PO_PATH.read_text(encoding="utf-8"))
+def po_entries(language):
+    entries = parse_po(po_path(language).read_text(encoding="utf-8"))
     header = entries[0]
     assert header["msgid"] == "", "the .po file must start with its header"
     return entries
@@ -122,11 +200,11 @@ def _msgstrs(entry):
     return {k: v for k, v in entry.items() if k.startswith("msgstr")}
 
 
-def test_po_header_declares_french_and_its_plural_rule(po_entries):
+def test_po_header_declares_the_language_and_its_plural_rule(po_entries, language):
     header = po_entries[0]
     assert "fuzzy" not in header["flags"]
-    assert "Language: fr\n" in header["msgstr"]
-    assert "Plural-Forms: nplurals=2; plural=(n > 1);" in header["msgstr"]
+    assert f"Language: {language}\n" in header["msgstr"]
+    assert f"Plural-Forms: {LANGUAGES[language]}" in header["msgstr"]
     assert "charset=UTF-8" in header["msgstr"]
 
 
@@ -144,7 +222,7 @@ def test_no_obsolete_entries_linger(po_entries):
     assert [e for e in po_entries if e["obsolete"]] == []
 
 
-def test_plural_entries_have_both_french_forms(messages):
+def test_plural_entries_have_both_forms(messages):
     plurals = [e for e in messages if "msgid_plural" in e]
     assert plurals, "expected at least one plural message (the customer count)"
     for entry in plurals:
@@ -160,10 +238,11 @@ def test_placeholders_are_kept_exactly(messages):
             assert set(_PLACEHOLDER.findall(value)) == expected, (entry["msgid"], key)
 
 
-def test_compiled_catalogue_matches_the_po(messages):
+def test_compiled_catalogue_matches_the_po(messages, language):
     """The .mo holds exactly what the .po says: it was compiled after the last edit."""
-    assert MO_PATH.exists(), "run `manage.py compilemessages --ignore=.venv`"
-    with MO_PATH.open("rb") as handle:
+    mo = mo_path(language)
+    assert mo.exists(), "run `manage.py compilemessages --ignore=.venv`"
+    with mo.open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
     stale = []
     for entry in messages:
@@ -190,10 +269,22 @@ def test_compiled_catalogue_matches_the_po(messages):
     )
 
 
-@pytest.mark.parametrize(("english", "french"), DESIGN_LABELS.items())
-def test_design_labels_are_translated_as_written(english, french):
-    with translation.override("fr"):
-        assert translation.gettext(english) == french
+@pytest.mark.parametrize(
+    ("language", "english", "translated"),
+    [(lang, en, tr) for lang, labels in LABELS.items() for en, tr in labels.items()],
+)
+def test_design_labels_are_translated_as_written(language, english, translated):
+    with translation.override(language):
+        assert translation.gettext(english) == translated
+
+
+def test_german_customer_count_uses_the_german_plural_rule():
+    with translation.override("de"):
+        for n, word in [(0, "Kunden"), (1, "Kunde"), (2, "Kunden")]:
+            text = translation.ngettext(
+                "%(counter)s customer", "%(counter)s customers", n
+            ) % {"counter": n}
+            assert text == f"{n} {word}"
 
 
 def test_sign_in_errors_use_the_tested_wording():

@@ -48,12 +48,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # R45: dates and times in the signed-in person's time zone.
+    "core.time_middleware.PersonTimeZoneMiddleware",
     # A signed-in user's pages are kept by no cache (unless a view says otherwise).
     "config.middleware.PrivateCacheForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "core.middleware.NotificationMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -118,6 +119,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# R45: our own date formats per language (English day-month-year; every date-time
+# format names its zone), over Django's.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -9,11 +9,14 @@
     var toggle = card.querySelector("[data-card-toggle]");
     var body = card.querySelector("[data-card-body]");
     var link = card.querySelector("[data-card-link]");
+    // In the Customers table the body sits in a row of its own under the customer's.
+    var row = card.querySelector("[data-card-row]");
     if (!toggle || !body) return;
     toggle.hidden = false;
     var setOpen = function (open) {
       toggle.setAttribute("aria-expanded", open ? "true" : "false");
       body.hidden = !open;
+      if (row) row.hidden = !open;
       card.classList.toggle("card--open", open);
     };
     setOpen(toggle.getAttribute("aria-expanded") === "true");
@@ -38,6 +41,17 @@
           if (link) window.location.assign(link.href);
         });
     });
+  });
+
+  // Filters, sorts and page sizes apply as soon as they change; without JavaScript
+  // their form's button does it. A button only for such a form is then hidden.
+  document.querySelectorAll("select[data-autosubmit], [data-autosubmit] select").forEach(function (select) {
+    select.addEventListener("change", function () {
+      if (select.form) select.form.requestSubmit ? select.form.requestSubmit() : select.form.submit();
+    });
+  });
+  document.querySelectorAll("[data-autosubmit-button]").forEach(function (button) {
+    button.hidden = true;
   });
 
   // Email draft (R6): keep "Open in email" in step with edits; copy to clipboard.

@@ -56,11 +56,19 @@ def accept_on_the_portal(customer_page, *, email, organisation):
 
 def expect_customer_on_partner_page(page, name):
     page.goto("/customers/")
-    # R10: the request's creator is told on their next page.
-    expect(page.locator(".messages")).to_contain_text(
+    # R10/R43: the request's creator is told: the bell counts the notice, and it
+    # waits on the Notifications page until it is marked read.
+    bell = page.locator(".bell")
+    expect(bell).to_contain_text("1 unread")
+    bell.click()
+    expect(page.get_by_role("main")).to_contain_text(
         f"{name} accepted your reseller relationship request."
     )
-    card = page.get_by_role("article", name=name)
+    page.goto("/customers/")
+    # Issue 12: a customer is a row group of the Customers table.
+    card = page.locator("[data-card]").filter(
+        has=page.get_by_role("link", name=name, exact=True)
+    )
     expect(card).to_be_visible()
     expect(card.get_by_text("Admin privileges").first).to_be_visible()
 

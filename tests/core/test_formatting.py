@@ -27,8 +27,13 @@ def test_formats_each_date_as_the_date_filter_would(language):
 
 
 def test_the_day_is_the_local_one():
-    # 23:30 UTC on 31 December is already 1 January in Paris.
+    # 23:30 UTC on 31 December is already 1 January in Paris (R45: English
+    # dates are day-month-year).
     with timezone.override("Europe/Paris"), translation.override("en"):
         format_date = date_formatter()
-        assert format_date(datetime(2025, 12, 31, 12, 0, tzinfo=UTC)) == "Dec. 31, 2025"
-        assert format_date(datetime(2025, 12, 31, 23, 30, tzinfo=UTC)) == "Jan. 1, 2026"
+        assert (
+            format_date(datetime(2025, 12, 31, 12, 0, tzinfo=UTC)) == "31 December 2025"
+        )
+        assert (
+            format_date(datetime(2025, 12, 31, 23, 30, tzinfo=UTC)) == "1 January 2026"
+        )

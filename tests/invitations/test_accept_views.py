@@ -350,7 +350,7 @@ def test_decline_marks_invitation_declined_and_partner_sees_it(
     partner_client.force_login(admin_agent)
     listing = partner_client.get(reverse("invitations:list"))
     row = text(listing)
-    assert "status--declined" in row
+    assert "badge--declined" in row
     assert customer.name in row
 
 
@@ -513,10 +513,10 @@ def test_accept_sends_no_email_before_commit(
     assert not Notification.objects.exists()
 
 
-def test_accept_notice_shown_once_on_partner_next_page(
+def test_accept_notice_stays_on_partner_notifications_until_read(
     client, partner, partner_team, customer_admin, django_capture_on_commit_callbacks
 ):
-    # R10: an in-portal notice on their next page, once.
+    # R10, R43: an in-portal notice that no page view makes vanish.
     invitation = factories.InvitationFactory(partner=partner)
     client.force_login(customer_admin)
     url = open_link(client, invitation)
@@ -525,12 +525,15 @@ def test_accept_notice_shown_once_on_partner_next_page(
     notice = "Tailspin Toys accepted your reseller relationship request."
     partner_client = Client()
     partner_client.force_login(partner_team["agent"])
-    assert notice in text(partner_client.get(reverse("customers:list")))
-    assert notice not in text(partner_client.get(reverse("customers:list")))
+    assert "1 unread" in text(partner_client.get(reverse("customers:list")))
+    page = reverse("partners:notifications")
+    assert notice in text(partner_client.get(page))
+    assert notice in text(partner_client.get(page))
+    assert Notification.objects.get(recipient=partner_team["agent"]).read_at is None
     # Another partner's people hear nothing.
     elsewhere = Client()
     elsewhere.force_login(partner_team["elsewhere"])
-    assert notice not in text(elsewhere.get(reverse("customers:list")))
+    assert notice not in text(elsewhere.get(page))
 
 
 def test_accept_with_failing_email_backend_keeps_acceptance_and_records_error(

@@ -106,6 +106,9 @@ def test_accept_of_four_invitations_at_once_by_one_customer_gives_one_relationsh
     partner, admin_agent
 ):
     # R9: one relationship per (partner, customer), whichever invitation wins.
+    # R45 (issue 12): once it exists the organisation is already a partner, so
+    # the other three are refused with that reason and stay pending; the
+    # customer's row lock makes every loser see the winner's relationship.
     customer = factories.CustomerFactory(country="FR")
     admin = factories.customer_admin(customer)
     invitations = [
@@ -122,16 +125,17 @@ def test_accept_of_four_invitations_at_once_by_one_customer_gives_one_relationsh
 
     results, errors = run_at_once(len(invitations), accept)
 
-    assert errors == []
+    assert len(errors) == 3
+    assert {getattr(e, "code", None) for e in errors} == {"already_partner"}
     relationship = ResellerRelationship.objects.get()
     assert relationship.partner_id == partner.pk
     assert relationship.customer_id == customer.pk
-    assert {r.pk for r in results} == {relationship.pk}
+    assert {r.pk for r in results if r is not None} == {relationship.pk}
+    statuses = []
     for invitation in invitations:
         invitation.refresh_from_db()
-        assert invitation.status == Invitation.Status.ACCEPTED
-        assert invitation.relationship_id == relationship.pk
-    # The relationship is created once; each later invitation updates it.
+        statuses.append(invitation.status)
+    assert sorted(statuses) == ["accepted", "pending", "pending", "pending"]
     assert (
         RelationshipEvent.objects.filter(
             kind=RelationshipEvent.Kind.DAP_GRANTED

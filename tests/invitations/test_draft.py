@@ -108,7 +108,8 @@ def test_draft_page_in_french_uses_labels_of_section_5(client, invitation):
     assert 'data-copied="Copié"' in html
     assert ">OK</button>" in html
     assert ">Révoquer</a>" in html
-    assert ">Créer un nouveau lien</button>" in html
+    # R45: a link to the confirmation page, no longer a button that acts at once.
+    assert ">Créer un nouveau lien</a>" in html
 
 
 def test_draft_page_is_never_cached(client, invitation):

@@ -49,6 +49,8 @@ PARTNER_USERS = [
     ("admin@fabrikam.example", "Frida", "Fabrikam", "fabrikam", [Role.ADMIN_AGENT]),
     ("admin@northwind.example", "Nora", "Northwind", "northwind", [Role.ADMIN_AGENT]),
 ]
+# DESIGN.md 8.8: "Fabrikam's admin prefers German" (pages and emails, R19).
+PREFERRED_LANGUAGES = {"admin@fabrikam.example": "de"}
 CUSTOMER_ADMINS = [
     ("admin@adatum.example", "adatum"),
     ("admin@litware.example", "litware"),
@@ -123,6 +125,11 @@ class Command(BaseCommand):
             membership, _ = PartnerMembership.objects.get_or_create(
                 user=user, defaults={"partner": partners[key]}
             )
+            language = PREFERRED_LANGUAGES.get(email, "")
+            if language and not membership.language:
+                # Only when unset: a language the person chose since is kept.
+                membership.language = language
+                membership.save(update_fields=["language"])
             for role in roles:
                 MembershipRole.objects.get_or_create(membership=membership, role=role)
         return partners
@@ -285,7 +292,7 @@ class Command(BaseCommand):
         sara = self.users["sara.sales@contoso.example"]
         now = timezone.now()
 
-        def demo(key, partner, creator, **fields):
+        def demo(key, partner, creator, email_language="en", **fields):
             existing = Invitation.objects.filter(
                 partner=partner, recipient_email=key
             ).first()
@@ -296,7 +303,7 @@ class Command(BaseCommand):
                 created_by=creator,
                 include_dap=True,
                 recipient_email=key,
-                email_language="en",
+                email_language=email_language,
             )
             if fields:
                 for name, value in fields.items():
@@ -316,6 +323,8 @@ class Command(BaseCommand):
             "it@fabrikam-customer.example",
             fabrikam,
             self.users["admin@fabrikam.example"],
+            # Fabrikam writes to its customers in German; its page opens in German.
+            email_language="de",
         )
         demo(
             "expired@tailspin.example",

@@ -1,0 +1,207 @@
+"""R42: what the invitations app adds to the Overview (registered in ``ready()``).
+
+- "Requests by status": a server-rendered SVG bar chart of the last 90 days, by
+  week, and a table of the same numbers (no chart without its numbers in text).
+- Pending request links expiring in the next 30 days, for "Ending in the next
+  30 days".
+
+Both only for the roles that may see requests (R1).
+"""
+
+import math
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from invitations.selectors import (
+    invitation_activity_by_week,
+    invitations_ending,
+)
+from partners.overview import (
+    EndingItem,
+    EndingSource,
+    register_ending_source,
+    register_panel,
+)
+from partners.permissions import Action, can
+
+DAYS = 90
+
+# Series: label and colour. The colours differ for the common colour-vision
+# deficiencies and each has at least 3:1 against white (WCAG 1.4.11); the legend
+# and the table name every one in text.
+SERIES = {
+    "sent": (_("Sent"), "#0072b2"),
+    "opened": (_("Opened"), "#8a4baf"),
+    "accepted": (_("Accepted"), "#1a7f37"),
+    "declined": (_("Declined"), "#c2410c"),
+    "expired": (_("Expired"), "#6b7280"),
+}
+
+# The chart's drawing box (SVG user units; the SVG scales to its panel's width).
+WIDTH, HEIGHT = 480, 240
+LEFT, RIGHT, TOP, BOTTOM = 40, 8, 12, 32
+LABEL_EVERY = 4  # weeks between x-axis labels (the table has every week)
+TICKS = 4
+
+
+def may_see_requests(membership) -> bool:
+    return can(membership, Action.REQUEST_RELATIONSHIP)
+
+
+def nice_step(largest: int, ticks: int = TICKS) -> int:
+    """The smallest of 1, 2, 5, 10, 20, 50… whose ``ticks`` steps reach ``largest``."""
+    if largest <= ticks:
+        return 1
+    magnitude = 10 ** math.floor(math.log10(largest / ticks))
+    for factor in (1, 2, 5, 10):
+        if factor * magnitude * ticks >= largest:
+            return factor * magnitude
+    return 10 * magnitude  # pragma: no cover (10 always reaches)
+
+
+@dataclass(frozen=True)
+class Bar:
+    series: str
+    label: str
+    fill: str
+    value: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+def _r(value: float) -> float:
+    return round(value, 1)
+
+
+def chart_layout(buckets) -> dict:
+    """Where every bar, grid line and label goes, computed here so the template
+    only writes attributes (no script, no inline style: strict CSP)."""
+    plot_w = WIDTH - LEFT - RIGHT
+    plot_h = HEIGHT - TOP - BOTTOM
+    baseline = TOP + plot_h
+    largest = max((b.count(s) for b in buckets for s in SERIES), default=0)
+    step = nice_step(largest)
+    top_value = max(step * math.ceil(largest / step), step)
+    group_w = plot_w / len(buckets)
+    bar_w = group_w * 0.84 / len(SERIES)
+    pad = group_w * 0.08
+
+    def y_of(value):
+        return baseline - plot_h * value / top_value
+
+    ticks = [{"value": v, "y": _r(y_of(v))} for v in range(0, top_value + 1, step)]
+    groups = []
+    last = len(buckets) - 1
+    for i, bucket in enumerate(buckets):
+        x0 = LEFT + i * group_w
+        bars = [
+            Bar(
+                series=key,
+                label=label,
+                fill=fill,
+                value=bucket.count(key),
+                x=_r(x0 + pad + j * bar_w),
+                y=_r(y_of(bucket.count(key))),
+                width=_r(bar_w),
+                height=_r(baseline - y_of(bucket.count(key))),
+            )
+            for j, (key, (label, fill)) in enumerate(SERIES.items())
+        ]
+        label = None
+        if (last - i) % LABEL_EVERY == 0:
+            # The ends are anchored inwards so their text stays inside the box.
+            if i == 0:
+                label = {"x": _r(x0), "anchor": "start"}
+            elif i == last:
+                label = {"x": _r(x0 + group_w), "anchor": "end"}
+            else:
+                label = {"x": _r(x0 + group_w / 2), "anchor": "middle"}
+        groups.append(
+            {
+                "bucket": bucket,
+                "bars": [bar for bar in bars if bar.value],
+                "label": label,
+            }
+        )
+    return {
+        "width": WIDTH,
+        "height": HEIGHT,
+        "left": LEFT,
+        "right": WIDTH - RIGHT,
+        "baseline": baseline,
+        "label_y": HEIGHT - 10,
+        "ticks": ticks,
+        "groups": groups,
+    }
+
+
+def requests_chart_panel(*, partner, membership, now) -> dict:
+    """R42: requests by status over the last 90 days, by week: one query."""
+    buckets = invitation_activity_by_week(partner=partner, now=now, days=DAYS)
+    totals = {key: sum(b.count(key) for b in buckets) for key in SERIES}
+    return {
+        "days": DAYS,
+        "series": [
+            {"key": key, "label": label, "fill": fill, "total": totals[key]}
+            for key, (label, fill) in SERIES.items()
+        ],
+        "rows": [
+            {
+                "bucket": b,
+                "cells": [
+                    {"label": label, "value": b.count(key)}
+                    for key, (label, _fill) in SERIES.items()
+                ],
+            }
+            for b in buckets
+        ],
+        "is_empty": not any(totals.values()),
+        "chart": chart_layout(buckets),
+        "list_url": reverse("invitations:list"),
+    }
+
+
+def expiring_links_source(*, partner, membership, now, until) -> EndingSource:
+    """Pending requests whose link expires in the window: one query."""
+    rows, total = invitations_ending(partner=partner, now=now, until=until)
+    pending_url = reverse("invitations:list") + "?status=pending"
+    what = _("Request link expires")
+    return EndingSource(
+        label=_("Request links"),
+        items=[
+            EndingItem(
+                ends_at=row.expires_at,
+                title=row.customer_name
+                or row.recipient_email
+                or _("Request #%(id)s") % {"id": row.pk},
+                what=what,
+                url=pending_url,
+            )
+            for row in rows
+        ],
+        total=total,
+        list_url=pending_url,
+        list_label=_("Pending requests"),
+    )
+
+
+def register() -> None:
+    """Called from ``InvitationsConfig.ready()``."""
+    register_panel(
+        "requests_chart",
+        order=10,
+        template="partners/includes/overview_requests_chart.html",
+        build=requests_chart_panel,
+        visible=may_see_requests,
+        wide=True,
+    )
+    register_ending_source(
+        "invitation_links",
+        order=10,
+        build=expiring_links_source,
+        visible=may_see_requests,
+    )
