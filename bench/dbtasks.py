@@ -42,6 +42,7 @@ from customers.models import (  # noqa: E402
     CustomerMembership,
     RelationshipEvent,
     ResellerRelationship,
+    ServiceRequest,
 )
 from invitations import tokens  # noqa: E402
 from invitations.management.commands.seed_demo import PASSWORD  # noqa: E402
@@ -52,6 +53,9 @@ from partners.models import Partner  # noqa: E402
 PARTNER_NAME = "Contoso Cloud Partners"
 PARTNER_USER = "ava.admin@contoso.example"
 LOAD_RECIPIENT = "bench-load@tailspin.example"
+# The Service requests list is measured with this many of the partner's requests
+# (one per generated customer, up to this number): pages of it, never all at once.
+SERVICE_REQUESTS = 2000
 
 
 def _path(link: str) -> str:
@@ -73,6 +77,30 @@ def analyze(args) -> dict:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
     return {"vendor": connection.vendor}
+
+
+def _service_requests(partner, opener) -> None:
+    """Open service requests for the partner's customers until it has
+    ``SERVICE_REQUESTS`` of them (R44), for the Service requests list and the
+    Overview's open-requests panel. Idempotent on a reused database."""
+    have = ServiceRequest.objects.filter(partner=partner).count()
+    if have >= SERVICE_REQUESTS:
+        return
+    customer_ids = ResellerRelationship.objects.filter(
+        partner=partner, status=ResellerRelationship.Status.ACTIVE
+    ).values_list("customer_id", flat=True)[: SERVICE_REQUESTS - have]
+    statuses = list(ServiceRequest.Status)
+    ServiceRequest.objects.bulk_create(
+        ServiceRequest(
+            partner=partner,
+            customer_id=customer_id,
+            title=f"Mailbox quota for team {i:04d}",
+            description="Generated for the benchmark.",
+            status=statuses[i % len(statuses)],
+            opened_by=opener,
+        )
+        for i, customer_id in enumerate(customer_ids)
+    )
 
 
 def prepare(args) -> dict:
@@ -100,6 +128,7 @@ def prepare(args) -> dict:
         recipient_email=LOAD_RECIPIENT,
         email_language="en",
     )
+    _service_requests(partner, ava)
     run = args.run_id
     # One hash for every fixture user: hashing 50 times would only slow the set-up.
     password_hash = make_password(PASSWORD)

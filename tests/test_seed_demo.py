@@ -12,7 +12,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from customers.models import Customer, ResellerRelationship, Subscription
+from customers.models import (
+    Customer,
+    ResellerRelationship,
+    ServiceRequest,
+    Subscription,
+)
 from invitations import tokens
 from invitations.experiences import experience_for
 from invitations.models import Invitation
@@ -263,3 +268,14 @@ def test_seed_demo_printed_links_open_the_acceptance_experience(debug_on, client
         response = client.get("/" + path)
         assert response.status_code == 302
         assert response.url.startswith(("/portals/office/", "/portals/store/"))
+
+
+def test_seed_demo_adatum_has_one_service_request_support_took_on(debug_on):
+    # R44: the demo's Service requests pages, Overview and bell have something.
+    seed()
+    seed()
+    request = ServiceRequest.objects.get(customer__domain="adatum.example")
+    assert request.status == ServiceRequest.Status.IN_PROGRESS
+    assert request.opened_by.email == "hugo.helpdesk@contoso.example"
+    assert request.handled_by.email == "support@portal.example"
+    assert request.notes.filter(is_internal=False).count() == 1

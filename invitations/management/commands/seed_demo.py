@@ -16,10 +16,15 @@ from customers.models import (
     License,
     RelationshipEvent,
     ResellerRelationship,
+    ServiceRequest,
     Subscription,
     SupportContact,
 )
-from customers.services import relationship_grant
+from customers.services import (
+    relationship_grant,
+    service_request_open,
+    service_request_update,
+)
 from invitations import tokens
 from invitations.models import Invitation
 from invitations.services import invitation_create
@@ -87,6 +92,7 @@ class Command(BaseCommand):
             self._relationships(partners, customers)
             self._invitations(partners, customers)
             self._staff()
+            self._service_requests(partners, customers)
         if options["customers"]:
             added = generate_customers(partners["contoso"], options["customers"])
             self.stdout.write(f"Added {added} generated customers to Contoso.")
@@ -285,6 +291,33 @@ class Command(BaseCommand):
                 dap=False,
                 actor=actor_litware,
             )
+
+    def _service_requests(self, partners, customers):
+        """One service request for Adatum that support has taken on (R44), so the
+        Service requests pages, the Overview and the bell have something to show."""
+        contoso = partners["contoso"]
+        title = "Users cannot open their mailboxes"
+        if ServiceRequest.objects.filter(partner=contoso, title=title).exists():
+            return
+        relationship = ResellerRelationship.objects.get(
+            partner=contoso, customer=customers["adatum"]
+        )
+        request = service_request_open(
+            relationship_id=relationship.pk,
+            actor=self.users["hugo.helpdesk@contoso.example"],
+            title=title,
+            description="Since this morning, three users of Adatum get an error "
+            "when they open Outlook.",
+            severity=ServiceRequest.Severity.HIGH,
+        )
+        service_request_update(
+            service_request_id=request.pk,
+            actor=self.users["support@portal.example"],
+            status=ServiceRequest.Status.IN_PROGRESS,
+            staff_note="We are checking the mailbox settings and will update you "
+            "within the day.",
+            assign_to_actor=True,
+        )
 
     def _invitations(self, partners, customers):
         contoso, fabrikam = partners["contoso"], partners["fabrikam"]
