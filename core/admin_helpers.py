@@ -14,8 +14,11 @@ from collections.abc import Callable, Iterable, Sequence
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db.models.constants import LOOKUP_SEP
+from django.db.models.fields import BLANK_CHOICE_DASH
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
@@ -24,6 +27,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import filters
@@ -43,6 +47,36 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _LEADING_INVISIBLE = re.compile(r"^[\s\u200b\u200c\u200d\u2060\ufeff]+")
 
 
+class PortalAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete select, as valid HTML: its first option is the empty
+    choice, labelled like a plain select's ("---------"). Django gives a required
+    one only the chosen option and an optional one an empty ``<option>``, both
+    errors for the Nu HTML checker; select2 still shows the empty choice as its
+    (blank) placeholder. No query more: the chosen option is fetched as before."""
+
+    def optgroups(self, name, value, attr=None):
+        groups = super().optgroups(name, value, attr)
+        options = groups[0][1]
+        blank = BLANK_CHOICE_DASH[0][1]
+        if options and options[0]["value"] == "":
+            options[0]["label"] = blank
+        elif not self.allow_multiple_selected:
+            options.insert(0, self.create_option(name, "", blank, False, 0))
+        return groups
+
+
+class LabelledInlineFormSet(BaseInlineFormSet):
+    """A tabular inline's fields, named: the column header is no ``<label>``, so
+    each visible widget (the delete box too) gets its field's label as
+    ``aria-label`` (axe "label" and "select-name")."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        for field in form.fields.values():
+            if field.label and not field.widget.is_hidden:
+                field.widget.attrs.setdefault("aria-label", capfirst(field.label))
+
+
 class PortalModelAdmin(admin.ModelAdmin):
     """Defaults for every portal admin page.
 
@@ -58,6 +92,15 @@ class PortalModelAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(
+            request
+        ):
+            kwargs["widget"] = PortalAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def lookup_allowed(self, lookup, value, request=None):
         """No changelist filter reaches a column that never leaves the database

@@ -20,6 +20,7 @@ from core.admin_helpers import (
     ChoicesFilter,
     CountryColumnMixin,
     CustomerLinkMixin,
+    LabelledInlineFormSet,
     PartnerLinkMixin,
     PortalModelAdmin,
     ReadOnlyInlineMixin,
@@ -58,6 +59,7 @@ from customers.models import (
 
 class SubscriptionInline(admin.TabularInline):
     model = Subscription
+    formset = LabelledInlineFormSet
     extra = 0
     fields = ["offer_name", "quantity", "status", "provisioned_by", "created_at"]
     # Read-only here: an autocomplete widget per row would cost a query per row.
@@ -101,6 +103,8 @@ class SupportContactInline(UserColumnsMixin, ReadOnlyInlineMixin, admin.TabularI
     fields = ["user_email", "user_name", "is_primary"]
     readonly_fields = fields
     show_change_link = False
+    # No link in a row: the region itself takes the focus, to scroll at 360 px.
+    template = "admin/edit_inline/tabular_region.html"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user")

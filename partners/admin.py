@@ -1,10 +1,14 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import ReadOnlyPasswordHashWidget, UserChangeForm
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_helpers import (
     CountryColumnMixin,
+    LabelledInlineFormSet,
     PartnerLinkMixin,
     PortalModelAdmin,
     ReadOnlyInlineMixin,
@@ -37,6 +41,7 @@ PARTNER_PAGES = [
 
 class MembershipRoleInline(admin.TabularInline):
     model = MembershipRole
+    formset = LabelledInlineFormSet
     extra = 0
 
 
@@ -107,3 +112,40 @@ class PartnerMembershipAdmin(UserColumnsMixin, PartnerLinkMixin, PortalModelAdmi
     @admin.display(description=_("roles"))
     def roles(self, obj):
         return ", ".join(obj.role_labels())
+
+
+# --- The accounts (django.contrib.auth's User) ------------------------------------
+
+
+class PasswordSummaryWidget(ReadOnlyPasswordHashWidget):
+    """Django's password summary without the ``disabled`` attribute its (disabled)
+    field gives the widget: Django renders it on a ``<div>``, where HTML allows
+    none. The field stays disabled: a posted value is still ignored."""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].pop("disabled", None)
+        return context
+
+
+class PortalUserChangeForm(UserChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        password = self.fields.get("password")
+        if password is not None:
+            password.widget = PasswordSummaryWidget(attrs=password.widget.attrs)
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class PortalUserAdmin(UserAdmin):
+    """Django's user admin, accessible (issue 12): the sign-in dates are shown, not
+    edited (Django's split date and time inputs have no labels of their own), and
+    groups and permissions are plain multiple selects (the filter_horizontal
+    widget's help icons carry an ARIA attribute their element may not have)."""
+
+    form = PortalUserChangeForm
+    filter_horizontal = ()
+    readonly_fields = ("last_login", "date_joined")

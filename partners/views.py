@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, LogoutView
@@ -32,7 +33,25 @@ class PortalLoginView(LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        membership_set_language(user=self.request.user, language=get_language() or "")
+        request = self.request
+        membership = getattr(request.user, "partner_membership", None)
+        preferred = membership.language if membership is not None else ""
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if preferred and not chosen:
+            # R19/8.8: a person who prefers a language (Fabrikam's admin: German)
+            # gets it on any browser; one who picked a language here keeps theirs.
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                preferred,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        else:
+            membership_set_language(user=request.user, language=get_language() or "")
         return response
 
     def form_invalid(self, form):

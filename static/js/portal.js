@@ -45,10 +45,30 @@
 
   // Filters, sorts and page sizes apply as soon as they change; without JavaScript
   // their form's button does it. A button only for such a form is then hidden.
+  // A choice made with the mouse (or confirmed with Enter) applies at once; one
+  // made by arrowing through a closed select waits for Enter or for focus to
+  // leave, so moving through the options does not reload the page each time
+  // (WCAG 3.2.2).
   document.querySelectorAll("select[data-autosubmit], [data-autosubmit] select").forEach(function (select) {
-    select.addEventListener("change", function () {
+    var lastKey = null;
+    var pending = false;
+    var submit = function () {
+      pending = false;
       if (select.form) select.form.requestSubmit ? select.form.requestSubmit() : select.form.submit();
+    };
+    select.addEventListener("keydown", function (event) {
+      lastKey = event.key;
+      if (event.key === "Enter" && pending) {
+        event.preventDefault();
+        submit();
+      }
     });
+    select.addEventListener("pointerdown", function () { lastKey = null; });
+    select.addEventListener("change", function () {
+      if (lastKey === null || lastKey === "Enter") submit();
+      else pending = true;
+    });
+    select.addEventListener("blur", function () { if (pending) submit(); });
   });
   document.querySelectorAll("[data-autosubmit-button]").forEach(function (button) {
     button.hidden = true;

@@ -329,3 +329,22 @@ def test_customers_filter_and_sort_apply_on_change(page, admin_agent, contoso):
     expect(page.get_by_role("columnheader", name="Name")).not_to_have_attribute(
         "aria-sort", re.compile(".")
     )
+
+
+def test_arrowing_through_a_filter_waits_for_enter(page, admin_agent, contoso):
+    """WCAG 3.2.2: moving through a closed select's options with the arrow keys
+    does not reload the page at each step; Enter applies the choice."""
+    factories.RelationshipFactory(
+        partner=contoso, customer=factories.CustomerFactory(name="Adatum")
+    )
+    page.set_viewport_size(WIDE)
+    browser_sign_in(page, admin_agent.email)
+    page.goto("/customers/")
+    select = page.get_by_label("Admin access")
+    select.focus()
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(300)
+    expect(page).not_to_have_url(re.compile(r"access="))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"access="))
