@@ -165,6 +165,14 @@ class Subscription(models.Model):
                 name="subscription_status_valid",
             )
         ]
+        indexes = [
+            # The Customers page counts each row's subscriptions this partner
+            # provisioned: without the pair, the planner walks every subscription
+            # the partner ever provisioned for each of the page's rows.
+            models.Index(
+                fields=["customer", "provisioned_by"], name="sub_customer_provider_idx"
+            )
+        ]
 
     def __str__(self):
         return f"{self.offer_name} × {self.quantity}"

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from core.exceptions import DomainError
+from core.formatting import datetime_formatter
 from core.links import reverse_each
 from core.pagination import paginate
 from customers import selectors, services
@@ -378,9 +379,11 @@ def service_request_list(request):
     customer_urls = reverse_each(
         "customers:detail", "customer_id", {sr.customer_id for sr in page}
     )
+    when = datetime_formatter()
     for sr in page:
         sr.detail_url = detail_urls[sr.pk]
         sr.customer_url = customer_urls[sr.customer_id]
+        sr.opened_text, sr.updated_text = when(sr.created_at), when(sr.updated_at)
     return render(
         request,
         "customers/service_request_list.html",

@@ -1,3 +1,4 @@
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -144,22 +145,27 @@ def activity_bucket_bounds(
     return bounds[::-1]
 
 
-def _activity_filters(now: datetime) -> dict[str, Callable]:
-    expired = Q(status=Invitation.Status.EXPIRED) | Q(status=Invitation.Status.PENDING)
-    return {
-        "sent": lambda a, b: Q(sent_at__gte=a, sent_at__lt=b),
-        "opened": lambda a, b: Q(first_opened_at__gte=a, first_opened_at__lt=b),
-        "accepted": lambda a, b: Q(
-            status=Invitation.Status.ACCEPTED, responded_at__gte=a, responded_at__lt=b
-        ),
-        "declined": lambda a, b: Q(
-            status=Invitation.Status.DECLINED, responded_at__gte=a, responded_at__lt=b
-        ),
+def _activity_series(now: datetime) -> dict[str, Callable]:
+    """For each series of the chart, the moment a request counts in it (or None)."""
+    expired_states = {Invitation.Status.EXPIRED, Invitation.Status.PENDING}
+
+    def when_expired(row):
         # A pending link past its date is expired (with_effective_status): it
-        # expired at expires_at, which must not be still to come today.
-        "expired": lambda a, b: (
-            expired & Q(expires_at__gte=a, expires_at__lt=min(b, now))
+        # expired at expires_at, which must not be still to come.
+        if row.status in expired_states and row.expires_at < now:
+            return row.expires_at
+        return None
+
+    return {
+        "sent": lambda row: row.sent_at,
+        "opened": lambda row: row.first_opened_at,
+        "accepted": lambda row: (
+            row.responded_at if row.status == Invitation.Status.ACCEPTED else None
         ),
+        "declined": lambda row: (
+            row.responded_at if row.status == Invitation.Status.DECLINED else None
+        ),
+        "expired": when_expired,
     }
 
 
@@ -168,30 +174,31 @@ def invitation_activity_by_week(
 ) -> list[ActivityBucket]:
     """R42: the partner's requests by status over the last ``days`` days, by week.
 
-    One aggregate query whatever the number of requests (R17: the partner's only).
+    One query whatever the number of requests (R17: the partner's only): the four
+    moments of each request in the window, counted into their weeks here (65
+    filtered aggregates cost more to compile than the rows cost to count).
     """
     bounds = activity_bucket_bounds(now=now, days=days)
     window_start, window_end = bounds[0][0], bounds[-1][1]
-    filters = _activity_filters(now)
-    aggregates = {
-        f"{series}_{i}": Count("pk", filter=make(start, end))
-        for i, (start, end) in enumerate(bounds)
-        for series, make in filters.items()
-    }
+    series = _activity_series(now)
     in_window = Q()
     for field_name in ("sent_at", "first_opened_at", "responded_at", "expires_at"):
         in_window |= Q(
             **{f"{field_name}__gte": window_start, f"{field_name}__lt": window_end}
         )
-    counts = Invitation.objects.filter(in_window, partner=partner).aggregate(
-        **aggregates
+    rows = Invitation.objects.filter(in_window, partner=partner).values_list(
+        "status", "sent_at", "first_opened_at", "responded_at", "expires_at", named=True
     )
+    starts = [start for start, _ in bounds]
+    counts = [dict.fromkeys(series, 0) for _ in bounds]
+    for row in rows:
+        for name, moment_of in series.items():
+            moment = moment_of(row)
+            if moment is None or not window_start <= moment < window_end:
+                continue
+            counts[bisect_right(starts, moment) - 1][name] += 1
     return [
-        ActivityBucket(
-            start=start,
-            end=end,
-            **{series: counts[f"{series}_{i}"] or 0 for series in filters},
-        )
+        ActivityBucket(start=start, end=end, **counts[i])
         for i, (start, end) in enumerate(bounds)
     ]
 
