@@ -96,10 +96,10 @@ def week_texts(buckets) -> list[dict]:
     ]
 
 
-def chart_layout(buckets) -> dict:
+def chart_layout(buckets, texts=None) -> dict:
     """Where every bar, grid line and label goes, computed here so the template
     only writes attributes (no script, no inline style: strict CSP)."""
-    texts = week_texts(buckets)
+    texts = texts or week_texts(buckets)
     bar_title = gettext("%(series)s, %(first)s – %(last)s: %(value)s")
     plot_w = WIDTH - LEFT - RIGHT
     plot_h = HEIGHT - TOP - BOTTOM
@@ -171,6 +171,7 @@ def chart_layout(buckets) -> dict:
 def requests_chart_panel(*, partner, membership, now) -> dict:
     """R42: requests by status over the last 90 days, by week: one query."""
     buckets = invitation_activity_by_week(partner=partner, now=now, days=DAYS)
+    texts = week_texts(buckets)
     totals = {key: sum(b.count(key) for b in buckets) for key in SERIES}
     return {
         "days": DAYS,
@@ -187,10 +188,10 @@ def requests_chart_panel(*, partner, membership, now) -> dict:
                     for key, (label, _fill) in SERIES.items()
                 ],
             }
-            for b, text in zip(buckets, week_texts(buckets), strict=True)
+            for b, text in zip(buckets, texts, strict=True)
         ],
         "is_empty": not any(totals.values()),
-        "chart": chart_layout(buckets),
+        "chart": chart_layout(buckets, texts),
         "list_url": reverse("invitations:list"),
     }
 
