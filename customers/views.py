@@ -356,6 +356,16 @@ def _service_request_columns(*, other_party):
     ]
 
 
+def _service_request_rows(page, *, detail: str) -> None:
+    """What a row of either service-request list shows beyond the model: its
+    page's URL (``detail`` names it) and its times, each minute formatted once."""
+    detail_urls = reverse_each(detail, "request_id", [sr.pk for sr in page])
+    when = datetime_formatter()
+    for sr in page:
+        sr.detail_url = detail_urls[sr.pk]
+        sr.opened_text, sr.updated_text = when(sr.created_at), when(sr.updated_at)
+
+
 @require_safe
 @partner_required(Action.VIEW_SERVICE_REQUESTS)
 def service_request_list(request):
@@ -373,17 +383,12 @@ def service_request_list(request):
         order=order,
     )
     page = paginate(request, rows, default=PAGE_SIZE)
-    detail_urls = reverse_each(
-        "customers:service_request", "request_id", [sr.pk for sr in page]
-    )
+    _service_request_rows(page, detail="customers:service_request")
     customer_urls = reverse_each(
         "customers:detail", "customer_id", {sr.customer_id for sr in page}
     )
-    when = datetime_formatter()
     for sr in page:
-        sr.detail_url = detail_urls[sr.pk]
         sr.customer_url = customer_urls[sr.customer_id]
-        sr.opened_text, sr.updated_text = when(sr.created_at), when(sr.updated_at)
     return render(
         request,
         "customers/service_request_list.html",
@@ -449,11 +454,7 @@ def customer_service_request_list(request):
         order=order,
     )
     page = paginate(request, rows, default=PAGE_SIZE)
-    detail_urls = reverse_each(
-        "customers:customer_service_request", "request_id", [sr.pk for sr in page]
-    )
-    for sr in page:
-        sr.detail_url = detail_urls[sr.pk]
+    _service_request_rows(page, detail="customers:customer_service_request")
     return render(
         request,
         "customers/customer_service_request_list.html",
