@@ -442,6 +442,10 @@ class ServiceRequest(models.Model):
             models.Index(
                 fields=["customer", "updated_at"], name="sr_customer_updated_idx"
             ),
+            # The Overview's latest open requests (R42).
+            models.Index(
+                fields=["partner", "created_at"], name="sr_partner_created_idx"
+            ),
         ]
 
     def __str__(self):

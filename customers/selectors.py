@@ -527,13 +527,15 @@ def overview_open_service_requests(
     *, partner: Partner, limit: int = 5
 ) -> tuple[list, int]:
     """The partner's service requests not resolved: the ``limit`` latest opened,
-    with their customer, and how many there are in all. One query: the total is
-    a window count, taken before the LIMIT."""
-    rows = list(
-        ServiceRequest.objects.filter(partner=partner)
-        .exclude(status=ServiceRequest.Status.RESOLVED)
-        .select_related("customer")
-        .annotate(open_total=Window(Count("pk")))
-        .order_by("-created_at", "-id")[:limit]
+    with their customer, and how many there are in all. Two queries: a window
+    count beside the LIMIT made SQLite number every open request (6 ms of the
+    Overview's 22 at 2,000), a plain COUNT reads the index."""
+    open_requests = ServiceRequest.objects.filter(partner=partner).exclude(
+        status=ServiceRequest.Status.RESOLVED
     )
-    return rows, rows[0].open_total if rows else 0
+    rows = list(
+        open_requests.select_related("customer").order_by("-created_at", "-id")[:limit]
+    )
+    if len(rows) < limit:
+        return rows, len(rows)
+    return rows, open_requests.count()

@@ -6,10 +6,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from core.exceptions import DomainError
-from core.formatting import datetime_formatter
 from core.links import reverse_each
 from core.pagination import paginate
 from customers import selectors, services
+from customers.rows import customer_rows, join_rows, service_request_rows
 from customers.forms import (
     EndRelationshipForm,
     ServiceRequestFilterForm,
@@ -98,12 +98,14 @@ def customer_list(request):
         customer_id = card.relationship.customer_id
         card.detail_url = detail_urls[customer_id]
         card.body_url = body_urls[customer_id]
+    rows = customer_rows(cards, expand_all=expand_all)
     return render(
         request,
         "customers/customer_list.html",
         {
             "page": page,
             "cards": cards,
+            "rows": rows,
             "search": search,
             "order": order,
             "access": access,
@@ -356,16 +358,6 @@ def _service_request_columns(*, other_party):
     ]
 
 
-def _service_request_rows(page, *, detail: str) -> None:
-    """What a row of either service-request list shows beyond the model: its
-    page's URL (``detail`` names it) and its times, each minute formatted once."""
-    detail_urls = reverse_each(detail, "request_id", [sr.pk for sr in page])
-    when = datetime_formatter()
-    for sr in page:
-        sr.detail_url = detail_urls[sr.pk]
-        sr.opened_text, sr.updated_text = when(sr.created_at), when(sr.updated_at)
-
-
 @require_safe
 @partner_required(Action.VIEW_SERVICE_REQUESTS)
 def service_request_list(request):
@@ -383,17 +375,23 @@ def service_request_list(request):
         order=order,
     )
     page = paginate(request, rows, default=PAGE_SIZE)
-    _service_request_rows(page, detail="customers:service_request")
     customer_urls = reverse_each(
         "customers:detail", "customer_id", {sr.customer_id for sr in page}
     )
-    for sr in page:
-        sr.customer_url = customer_urls[sr.customer_id]
+    table_rows = service_request_rows(
+        page,
+        detail_urls=reverse_each(
+            "customers:service_request", "request_id", [sr.pk for sr in page]
+        ),
+        party_label=_("Customer"),
+        party_of=lambda sr: (sr.customer.name, customer_urls[sr.customer_id]),
+    )
     return render(
         request,
         "customers/service_request_list.html",
         {
             "page": page,
+            "rows": join_rows(table_rows),
             "filters": filters,
             "order": order,
             "filtered": any(filters.value(f) for f in ("status", "severity", "q"))
@@ -454,12 +452,20 @@ def customer_service_request_list(request):
         order=order,
     )
     page = paginate(request, rows, default=PAGE_SIZE)
-    _service_request_rows(page, detail="customers:customer_service_request")
+    table_rows = service_request_rows(
+        page,
+        detail_urls=reverse_each(
+            "customers:customer_service_request", "request_id", [sr.pk for sr in page]
+        ),
+        party_label=_("Partner"),
+        party_of=lambda sr: (sr.partner.name, ""),
+    )
     return render(
         request,
         "customers/customer_service_request_list.html",
         {
             "page": page,
+            "rows": join_rows(table_rows),
             "filters": filters,
             "order": order,
             "filtered": bool(filters.value("status") or filters.value("q")),

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils import dateformat
-from django.utils.formats import get_format
+from django.utils.formats import get_format, localize
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -96,10 +98,17 @@ def week_texts(buckets) -> list[dict]:
     ]
 
 
-def chart_layout(buckets, texts=None) -> dict:
+def series_labels() -> dict:
+    """Each series' label in the active language, translated once for the page
+    (not once for each of 65 bars and 65 cells)."""
+    return {key: str(label) for key, (label, _fill) in SERIES.items()}
+
+
+def chart_layout(buckets, texts=None, labels=None) -> dict:
     """Where every bar, grid line and label goes, computed here so the template
     only writes attributes (no script, no inline style: strict CSP)."""
     texts = texts or week_texts(buckets)
+    labels = labels or series_labels()
     bar_title = gettext("%(series)s, %(first)s – %(last)s: %(value)s")
     plot_w = WIDTH - LEFT - RIGHT
     plot_h = HEIGHT - TOP - BOTTOM
@@ -122,7 +131,7 @@ def chart_layout(buckets, texts=None) -> dict:
         bars = [
             Bar(
                 series=key,
-                label=label,
+                label=labels[key],
                 fill=fill,
                 value=bucket.count(key),
                 x=_r(x0 + pad + j * bar_w),
@@ -131,13 +140,13 @@ def chart_layout(buckets, texts=None) -> dict:
                 height=_r(baseline - y_of(bucket.count(key))),
                 title=bar_title
                 % {
-                    "series": label,
+                    "series": labels[key],
                     "first": texts[i]["first"],
                     "last": texts[i]["last"],
                     "value": bucket.count(key),
                 },
             )
-            for j, (key, (label, fill)) in enumerate(SERIES.items())
+            for j, (key, (_label, fill)) in enumerate(SERIES.items())
         ]
         label = None
         if (last - i) % LABEL_EVERY == 0:
@@ -168,30 +177,73 @@ def chart_layout(buckets, texts=None) -> dict:
     }
 
 
+def bars_html(chart) -> SafeString:
+    """The chart's bars, one ``<rect>`` with its ``<title>`` each (up to 65):
+    written here with ``format_html`` as Django's admin writes its change-list
+    cells, not by 520 template variables. Numbers unlocalised ("12.5", an SVG
+    length)."""
+    return format_html_join(
+        "",
+        '<rect class="chart__bar chart__bar--{}" x="{}" y="{}" width="{}" height="{}"'
+        ' fill="{}"><title>{}</title></rect>',
+        (
+            (bar.series, bar.x, bar.y, bar.width, bar.height, bar.fill, bar.title)
+            for group in chart["groups"]
+            for bar in group["bars"]
+        ),
+    )
+
+
+def table_rows_html(rows, week_label: str) -> SafeString:
+    """The numbers table's body: a week a row, its first and last day as
+    ``<time>``, then each series' count (localised, as the template would)."""
+    return format_html_join(
+        "\n",
+        '<tr><th scope="row" data-label="{}"><time datetime="{}">{}</time> – '
+        '<time datetime="{}">{}</time></th>{}</tr>',
+        (
+            (
+                week_label,
+                row["text"]["first_iso"],
+                row["text"]["first"],
+                row["text"]["last_iso"],
+                row["text"]["last"],
+                format_html_join(
+                    "",
+                    '<td data-label="{}">{}</td>',
+                    ((cell["label"], localize(cell["value"])) for cell in row["cells"]),
+                ),
+            )
+            for row in rows
+        ),
+    )
+
+
 def requests_chart_panel(*, partner, membership, now) -> dict:
     """R42: requests by status over the last 90 days, by week: one query."""
     buckets = invitation_activity_by_week(partner=partner, now=now, days=DAYS)
     texts = week_texts(buckets)
     totals = {key: sum(b.count(key) for b in buckets) for key in SERIES}
+    labels = series_labels()
+    rows = [
+        {
+            "text": text,
+            "cells": [{"label": labels[key], "value": b.count(key)} for key in SERIES],
+        }
+        for b, text in zip(buckets, texts, strict=True)
+    ]
+    chart = chart_layout(buckets, texts, labels)
     return {
         "days": DAYS,
         "series": [
-            {"key": key, "label": label, "fill": fill, "total": totals[key]}
-            for key, (label, fill) in SERIES.items()
+            {"key": key, "label": labels[key], "fill": fill, "total": totals[key]}
+            for key, (_label, fill) in SERIES.items()
         ],
-        "rows": [
-            {
-                "bucket": b,
-                "text": text,
-                "cells": [
-                    {"label": label, "value": b.count(key)}
-                    for key, (label, _fill) in SERIES.items()
-                ],
-            }
-            for b, text in zip(buckets, texts, strict=True)
-        ],
+        "rows": rows,
+        "rows_html": table_rows_html(rows, gettext("Week")),
         "is_empty": not any(totals.values()),
-        "chart": chart_layout(buckets, texts),
+        "chart": chart,
+        "bars_html": bars_html(chart),
         "list_url": reverse("invitations:list"),
     }
 
