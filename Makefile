@@ -20,13 +20,17 @@ node_modules/.installed: package.json package-lock.json
 
 install: $(STAMP) node_modules/.installed
 
-## Set up, migrate, seed the demo data, print the sign-ins and serve on :8000.
+## Set up, migrate, seed the demo data, print the sign-ins and serve on :8000,
+## with one queue worker beside the web server (stopped with it).
 # Served with DEBUG off, as people will see it: the portal's own 404 and 500 pages,
 # static files from WhiteNoise (hence collectstatic). Seeding runs with DEBUG on.
+# The worker prints each email it sends (EMAIL_URL's default is the console).
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py collectstatic --noinput -v0
+	@DJANGO_DEBUG=false $(BIN)/python manage.py db_worker --no-reload --interval 0.5 & \
+	worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	DJANGO_DEBUG=false $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## Set up and run every test (browser tests included when chromium is present).

@@ -5,6 +5,9 @@ from django.db.models import Q
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
+from django_tasks_db import admin as _library_admin  # noqa: F401  (registered first)
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from core.admin_helpers import (
     ChangedThroughActionsMixin,
@@ -12,9 +15,11 @@ from core.admin_helpers import (
     PortalModelAdmin,
     report_outcome,
 )
-from core.models import Notification
+from core.mail import email_retry, shown_to_staff
+from core.models import Notification, OutgoingEmail
 from core.notifications import KINDS, notice_kind, notice_text
 from core.services import notification_email_send, recipient_language
+from core.tasks import task_retry
 
 
 class EmailStatusFilter(ChoicesFilter):
@@ -93,28 +98,190 @@ class NotificationAdmin(ChangedThroughActionsMixin, PortalModelAdmin):
 
     @admin.action(description=_("Send the email again"), permissions=["change"])
     def retry_email(self, request, queryset):
-        sent, refusals = 0, []
-        # Only the notices whose email has not gone out: never send one twice.
-        pending = queryset.filter(email_sent_at__isnull=True).select_related(
-            "recipient__partner_membership"
+        # Only the notices whose email has not gone out, and none already waiting
+        # in the queue: never send one twice.
+        pending = (
+            queryset.filter(email_sent_at__isnull=True)
+            .exclude(emails__status=OutgoingEmail.Status.QUEUED)
+            .select_related("recipient__partner_membership")
         )
+        queued = 0
         for notice in pending:
-            ok = notification_email_send(
+            notification_email_send(
                 notification=notice, language=recipient_language(notice.recipient)
             )
-            if ok:
-                sent += 1
-            else:
-                refusals.append(
-                    _("The email to %(email)s failed again.")
-                    % {"email": notice.recipient.email}
-                )
+            queued += 1
         report_outcome(
             self,
             request,
-            done=sent,
+            done=queued,
             done_message=ngettext_lazy(
-                "%(count)s email sent.", "%(count)s emails sent.", "count"
+                "%(count)s email queued to be sent again.",
+                "%(count)s emails queued to be sent again.",
+                "count",
             ),
-            refusals=refusals,
+            refusals=[],
+        )
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(PortalModelAdmin):
+    """Every email the portal sent or will send (R21), with Retry for failed ones.
+
+    An invitation's email is kept with the link placeholder (R7): nothing here
+    shows a working link.
+    """
+
+    list_display = [
+        "to",
+        "subject_shown",
+        "status",
+        "attempts",
+        "last_error",
+        "scheduled_at",
+        "sent_at",
+    ]
+    list_filter = ["status", "renderer"]
+    search_fields = ["to", "subject"]
+    date_hierarchy = "created_at"
+    fields = [
+        "to",
+        "reply_to",
+        "language",
+        "subject_shown",
+        "body_shown",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "scheduled_at",
+        "sent_at",
+    ]
+    readonly_fields = fields
+    actions = ["retry"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("subject"), ordering="subject")
+    def subject_shown(self, obj):
+        return shown_to_staff(obj, obj.subject)
+
+    @admin.display(description=_("email text"))
+    def body_shown(self, obj):
+        return format_html(
+            '<pre class="admin-email">{}</pre>', shown_to_staff(obj, obj.body)
+        )
+
+    @admin.action(description=_("Retry"), permissions=["change"])
+    def retry(self, request, queryset):
+        queued = sum(
+            email_retry(email_id=pk)
+            for pk in queryset.filter(status=OutgoingEmail.Status.FAILED).values_list(
+                "pk", flat=True
+            )
+        )
+        report_outcome(
+            self,
+            request,
+            done=queued,
+            done_message=ngettext_lazy(
+                "%(count)s email queued again.",
+                "%(count)s emails queued again.",
+                "count",
+            ),
+            refusals=[],
+        )
+
+
+class TaskNameFilter(admin.SimpleListFilter):
+    title = _("task")
+    parameter_name = "task"
+
+    def lookups(self, request, model_admin):
+        paths = DBTaskResult.objects.values_list("task_path", flat=True).distinct()
+        return [(path, path.rsplit(".", 1)[-1]) for path in paths.order_by("task_path")]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(task_path=self.value())
+        return queryset
+
+
+admin.site.unregister(DBTaskResult)
+
+
+@admin.register(DBTaskResult)
+class TaskAdmin(PortalModelAdmin):
+    """The job queue (R21): what ran, what waits, what failed, with Retry.
+
+    Tasks carry ids, never links or texts: nothing here shows a secret.
+    """
+
+    list_display = [
+        "task_label",
+        "status",
+        "attempt",
+        "last_error",
+        "enqueued_at",
+        "run_after_column",
+        "finished_at",
+    ]
+    list_filter = ["status", TaskNameFilter, "queue_name"]
+    ordering = ["-enqueued_at"]
+    date_hierarchy = "enqueued_at"
+    fields = [
+        "task_label",
+        "status",
+        "attempt",
+        "args_kwargs",
+        "enqueued_at",
+        "run_after_column",
+        "started_at",
+        "finished_at",
+        "worker_ids",
+        "traceback_column",
+    ]
+    readonly_fields = fields
+    actions = ["retry"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("task"), ordering="task_path")
+    def task_label(self, obj):
+        return obj.task_path.rsplit(".", 1)[-1]
+
+    @admin.display(description=_("attempt"))
+    def attempt(self, obj):
+        return (obj.args_kwargs or {}).get("kwargs", {}).get("attempt", 1)
+
+    @admin.display(description=_("last error"))
+    def last_error(self, obj):
+        lines = obj.traceback.strip().splitlines()
+        return lines[-1][:200] if lines else "-"
+
+    @admin.display(description=_("run after"), ordering="run_after")
+    def run_after_column(self, obj):
+        if obj.run_after == get_date_max():
+            return "-"
+        return obj.run_after
+
+    @admin.display(description=_("traceback"))
+    def traceback_column(self, obj):
+        return format_html("<pre>{}</pre>", obj.traceback) if obj.traceback else "-"
+
+    @admin.action(description=_("Retry"), permissions=["change"])
+    def retry(self, request, queryset):
+        queued = 0
+        for result in queryset.filter(status=TaskResultStatus.FAILED):
+            queued += task_retry(result)
+        report_outcome(
+            self,
+            request,
+            done=queued,
+            done_message=ngettext_lazy(
+                "%(count)s task queued again.", "%(count)s tasks queued again.", "count"
+            ),
+            refusals=[],
         )

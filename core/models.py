@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -44,3 +45,88 @@ class Notification(models.Model):
         from core.notifications import notice_kind
 
         return f"{notice_kind(self).label}: {self.pk}"
+
+
+class OutgoingEmail(models.Model):
+    """One email the portal sends, through the queue (R21/R22): its outbox row.
+
+    Written in the same transaction as what caused it, with its task, so nothing
+    is sent for a change that did not commit and nothing committed goes unsent.
+    An invitation's email keeps the link placeholder (R7): ``renderer`` names the
+    function (core.mail.register_renderer) that fills the link in at sending time.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    to = models.EmailField(_("to"))
+    reply_to = models.EmailField(_("reply to"), blank=True)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("email text"))
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    # What fills in the secret parts at sending time, and for which object.
+    renderer = models.CharField(_("renderer"), max_length=64, blank=True)
+    object_id = models.PositiveBigIntegerField(_("object"), null=True, blank=True)
+    notification = models.ForeignKey(
+        Notification,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="emails",
+        verbose_name=_("notification"),
+    )
+    # Who is charged for it under SEND_LIMIT_PER_HOUR ("partner:12"); blank: nobody.
+    sender_key = models.CharField(_("sender"), max_length=64, blank=True)
+    # Not before this time (a bulk request is paced by the hourly limit).
+    scheduled_at = models.DateTimeField(_("scheduled"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["queued", "sent", "failed"]),
+                name="outgoing_email_status_valid",
+            ),
+        ]
+        indexes = [
+            # The hourly limit: one sender's emails of the last hour.
+            models.Index(
+                fields=["sender_key", "scheduled_at"], name="outgoing_email_sender"
+            ),
+            models.Index(fields=["renderer", "object_id"], name="outgoing_email_obj"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_status_display()}: {self.to} ({self.pk})"
+
+
+class WorkerHeartbeat(models.Model):
+    """A queue worker that is alive (core/management/commands/db_worker.py).
+
+    Each worker refreshes its row every WORKER_HEARTBEAT_SECONDS; a task still
+    marked running by a worker silent for WORKER_LOST_SECONDS is run again.
+    """
+
+    worker_id = models.CharField(_("worker"), max_length=64, primary_key=True)
+    host = models.CharField(_("host"), max_length=255, blank=True)
+    pid = models.PositiveIntegerField(_("process"), null=True)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    seen_at = models.DateTimeField(_("last seen"), db_index=True)
+
+    class Meta:
+        verbose_name = _("queue worker")
+        verbose_name_plural = _("queue workers")
+
+    def __str__(self):
+        return f"{self.worker_id} ({self.host}:{self.pid})"

@@ -3,11 +3,12 @@
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from core.models import Notification
+from core.mail import email_queue
+from core.models import Notification, OutgoingEmail
 from core.notifications import notice_email
 from core.timezones import person_time_zone
 
@@ -42,10 +43,11 @@ def notifications_send(
 ) -> list[Notification]:
     """Give each person a notice and its email in their language (R10, R43).
 
-    Called after the cause is committed (``transaction.on_commit``): a failing
-    mail server is recorded on the notice (``email_error``) for staff to retry,
-    and never undoes the cause. Recipients are read with ``partner_membership``
-    selected, so their language costs no query.
+    Called after the cause is committed (``transaction.on_commit``); the emails
+    go through the queue (R21): a failing mail server is recorded on the notice
+    (``email_error``) for staff to retry, and never undoes the cause. Recipients
+    are read with ``partner_membership`` selected, so their language costs no
+    query. Inside a transaction, the notices and their emails commit with it.
     """
     notices = []
     for user in recipients:
@@ -74,32 +76,22 @@ def notifications_mark_all_read(*, recipient) -> int:
     ).update(read_at=timezone.now())
 
 
-def notification_email_send(*, notification: Notification, language: str) -> bool:
-    """Send (or re-send) the email of one notice; record the outcome on it.
-
-    A failing mail server is logged and recorded, never raised: what caused the
-    notice (an acceptance, say) stands.
+def notification_email_send(
+    *, notification: Notification, language: str
+) -> OutgoingEmail:
+    """Queue the email of one notice (R10 through the queue, R21), written in the
+    person's language and time zone now; the worker sends it and records the
+    outcome on the notice. A failing mail server never undoes the notice's cause.
     """
     zone = person_time_zone(notification.recipient)  # R45: dates in their zone
     with translation.override(language), timezone.override(zone):
         subject, text = notice_email(notification)
         body = render_to_string("core/email/notice_body.txt", {"text": text})
-    try:
-        # One line whatever the names hold: a header cannot carry a line break.
-        send_mail(" ".join(subject.split()), body, None, [notification.recipient.email])
-    except Exception as exc:  # any backend failure: log, record, keep the cause
-        logger.exception(
-            "notification email failed",
-            extra={
-                "event": "notification_email_failed",
-                "invitation_id": (notification.params or {}).get("invitation_id"),
-            },
+    with transaction.atomic():
+        return email_queue(
+            to=notification.recipient.email,
+            subject=subject,
+            body=body,
+            language=language,
+            notification=notification,
         )
-        Notification.objects.filter(pk=notification.pk).update(
-            email_error=f"{exc.__class__.__name__}: {exc}"[:300]
-        )
-        return False
-    Notification.objects.filter(pk=notification.pk).update(
-        email_sent_at=timezone.now(), email_error=""
-    )
-    return True

@@ -270,6 +270,7 @@ class RelationshipEvent(models.Model):
         DECLINED = "declined", _("Declined")
         REVOKED = "revoked", _("Request revoked")
         LINK_RENEWED = "link_renewed", _("New link created")
+        EXTENDED = "extended", _("Request extended")
         DAP_GRANTED = "dap_granted", _("Admin privileges granted")
         DAP_REMOVED = "dap_removed", _("Admin privileges removed")
         DAP_RESTORED = "dap_restored", _("Admin privileges restored")

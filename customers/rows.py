@@ -39,7 +39,8 @@ def customer_rows(cards, *, expand_all: bool) -> SafeString:
             '<span class="badge badge--active">{}</span>', gettext("Admin privileges")
         ),
         "removed": format_html(
-            '<span class="badge badge--removed">{}</span>', gettext("Privileges removed")
+            '<span class="badge badge--removed">{}</span>',
+            gettext("Privileges removed"),
         ),
         "reseller": format_html(
             '<span class="badge badge--reseller">{}</span>', gettext("Reseller only")

@@ -17,7 +17,6 @@ from django.db.models import (
     Subquery,
     Value,
     When,
-    Window,
 )
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404

@@ -9,7 +9,6 @@ from core.exceptions import DomainError
 from core.links import reverse_each
 from core.pagination import paginate
 from customers import selectors, services
-from customers.rows import customer_rows, join_rows, service_request_rows
 from customers.forms import (
     EndRelationshipForm,
     ServiceRequestFilterForm,
@@ -18,6 +17,7 @@ from customers.forms import (
     SupportContactsForm,
 )
 from customers.permissions import customer_admin_required
+from customers.rows import customer_rows, join_rows, service_request_rows
 from partners.permissions import Action, can, partner_required, roles_needed_message
 
 PAGE_SIZE = 25

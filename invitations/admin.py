@@ -37,7 +37,7 @@ from invitations.experiences import (
     EXPERIENCES,
     experience_for,
 )
-from invitations.models import LINK_PLACEHOLDER, Invitation
+from invitations.models import BulkRequest, Invitation, InvitationReminder, hide_link
 
 Status = Invitation.Status
 
@@ -94,6 +94,7 @@ INVITATION_FIELDS = [
     "sent_at",
     "expires_at",
     "first_opened_at",
+    "email_delivery",
     "responded_by_email",
     "responded_at",
     "revoked_at",
@@ -123,7 +124,13 @@ class InvitationAdmin(
         "relationship_link",
     ]
     list_display_links = ["number"]
-    list_select_related = ["partner", "customer", "created_by", "responded_by"]
+    list_select_related = [
+        "partner",
+        "customer",
+        "created_by",
+        "responded_by",
+        "last_email",
+    ]
     list_filter = [
         partner_filter("partner"),
         EffectiveStatusFilter,
@@ -180,6 +187,14 @@ class InvitationAdmin(
         return super().get_search_results(
             request, queryset, search_term.strip().removeprefix("#")
         )
+
+    @admin.display(description=_("email sent from the portal"))
+    def email_delivery(self, obj):
+        """R22: the latest email's status, linked to it in the outbox."""
+        email = obj.last_email
+        if email is None:
+            return "-"
+        return admin_link(email, email.get_status_display())
 
     @admin.display(description=_("request"), ordering="id")
     def number(self, obj):
@@ -295,10 +310,61 @@ class InvitationAdmin(
         )
 
 
-def hide_link(text: str) -> str:
-    """A draft as staff see it: the link's placeholder as "[link hidden]"."""
-    return text.replace(LINK_PLACEHOLDER, gettext("[link hidden]"))
-
-
 def _experience(invitation):
     return experience_for(cloud=invitation.partner.cloud, sent_at=invitation.sent_at)
+
+
+@admin.register(InvitationReminder)
+class InvitationReminderAdmin(PortalModelAdmin):
+    """R23: the reminders given, one per request and expiry date (read-only)."""
+
+    list_display = ["invitation_number", "days_before", "expires_at", "email_status"]
+    list_select_related = ["invitation", "email"]
+    list_filter = ["days_before"]
+    search_fields = ["invitation__id__exact", "invitation__recipient_email"]
+    fields = ["invitation_number", "days_before", "expires_at", "email_status"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("request"), ordering="invitation_id")
+    def invitation_number(self, obj):
+        return admin_link(obj.invitation, f"#{obj.invitation_id}")
+
+    @admin.display(description=_("email"))
+    def email_status(self, obj):
+        if obj.email is None:
+            return "-"
+        return admin_link(obj.email, obj.email.get_status_display())
+
+
+@admin.register(BulkRequest)
+class BulkRequestAdmin(PartnerLinkMixin, PortalModelAdmin):
+    """R25: the files partners uploaded (read-only); each request is listed with
+    the invitations, and its emails in the outbox."""
+
+    list_display = ["number", "partner_link", "created_by_email", "created_at", "total"]
+    list_select_related = ["partner", "created_by"]
+    list_filter = [partner_filter("partner")]
+    search_fields = ["id__exact", "partner__name", "created_by__email"]
+    date_hierarchy = "created_at"
+    fields = ["number", "partner_link", "created_by_email", "created_at", "total"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("bulk request"), ordering="id")
+    def number(self, obj):
+        return f"#{obj.pk}"
+
+    @admin.display(description=_("created by"), ordering="created_by__email")
+    def created_by_email(self, obj):
+        return obj.created_by.email

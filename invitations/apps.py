@@ -1,5 +1,13 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+
+def _in_days(params: dict) -> dict:
+    """ "in 1 day" / "in 7 days", in the reader's language."""
+    days = int(params.get("days") or 0)
+    in_days = ngettext("in %(count)s day", "in %(count)s days", days) % {"count": days}
+    return {**params, "in_days": in_days}
 
 
 class InvitationsConfig(AppConfig):
@@ -7,8 +15,17 @@ class InvitationsConfig(AppConfig):
     verbose_name = _("Invitations")
 
     def ready(self):
+        from core.mail import register_renderer
         from core.notifications import register_kind
         from invitations import overview
+        from invitations.models import hide_link
+        from invitations.services import INVITATION_RENDERER
+        from invitations.tasks import render_invitation_email
+
+        # R22/R7: the worker fills in the link only when it sends.
+        register_renderer(
+            INVITATION_RENDERER, render_invitation_email, redact=hide_link
+        )
 
         # R42: the requests chart and the expiring links on the Overview.
         overview.register()
@@ -33,4 +50,20 @@ class InvitationsConfig(AppConfig):
                 "%(customer)s declined the reseller relationship request from "
                 "%(partner)s."
             ),
+        )
+        # R23: the partner user who made a request sent from the portal.
+        register_kind(
+            "invitation_expiring",
+            label=_("Request expiring"),
+            message=_(
+                "Your request to %(recipient)s expires %(in_days)s: extend it if "
+                "your customer needs more time."
+            ),
+            email_subject=_("Your request to %(recipient)s expires %(in_days)s"),
+            email_body=_(
+                "Your reseller relationship request to %(recipient)s expires "
+                "%(in_days)s. A reminder was sent to the customer. Extend the "
+                "request from the portal if they need more time."
+            ),
+            display_params=_in_days,
         )

@@ -67,6 +67,12 @@ class InvitationRequestForm(forms.Form):
 
 
 class DraftForm(forms.Form):
+    # R22: where "Send email" sends it (not needed to save or copy the draft).
+    recipient_email = forms.EmailField(
+        label=_("Customer email address"),
+        required=False,
+        error_messages={"invalid": _("Enter a valid email address.")},
+    )
     subject = forms.CharField(
         label=_("Subject"),
         max_length=300,

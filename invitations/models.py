@@ -3,14 +3,21 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.models import OutgoingEmail
 from customers.models import Customer, ResellerRelationship
 from partners.models import Partner
 
 # The draft body is stored with this marker where the link goes: the link itself is
 # a secret and never lands in the database (R7).
 LINK_PLACEHOLDER = "{{invitation_link}}"
+
+
+def hide_link(text: str) -> str:
+    """A draft as staff see it: the link's placeholder as "[link hidden]"."""
+    return text.replace(LINK_PLACEHOLDER, gettext("[link hidden]"))
 
 
 def new_link_nonce() -> str:
@@ -107,6 +114,16 @@ class Invitation(models.Model):
         verbose_name=_("relationship"),
     )
 
+    # R22: the latest email sent from the portal (its status is shown).
+    last_email = models.ForeignKey(
+        OutgoingEmail,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("latest email"),
+    )
+
     objects = InvitationQuerySet.as_manager()
 
     class Meta:
@@ -155,3 +172,84 @@ class Invitation(models.Model):
         # A partner may paste the link into the subject too; it is stored as the
         # placeholder there as well (R7).
         return self.subject.replace(LINK_PLACEHOLDER, link)
+
+
+class InvitationReminder(models.Model):
+    """One reminder (R23) of one request for one expiry date: given once.
+
+    The unique constraint makes the reminder task idempotent; an extended or
+    renewed request has a new expiry, so its reminders are new rows.
+    """
+
+    invitation = models.ForeignKey(
+        Invitation,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("invitation"),
+    )
+    days_before = models.PositiveSmallIntegerField(_("days before expiry"))
+    expires_at = models.DateTimeField(_("expires"))
+    email = models.ForeignKey(
+        OutgoingEmail,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("email"),
+    )
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invitation", "days_before", "expires_at"],
+                name="invitation_reminder_once",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.invitation_id}: {self.days_before}"
+
+
+class BulkRequest(models.Model):
+    """One uploaded file of Request in bulk (R25): the requests it made.
+
+    Made whole or not at all (invitations.bulk.bulk_request_create); its
+    progress is read from each request's latest email, so a Send again on one
+    of them counts too.
+    """
+
+    partner = models.ForeignKey(
+        Partner,
+        on_delete=models.PROTECT,
+        related_name="bulk_requests",
+        verbose_name=_("partner"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # What a row that leaves include_dap empty gets.
+    include_dap = models.BooleanField(_("admin privileges requested"), default=True)
+    total = models.PositiveIntegerField(_("requests"))
+    invitations = models.ManyToManyField(
+        Invitation, related_name="bulk_requests", verbose_name=_("invitations")
+    )
+
+    class Meta:
+        verbose_name = _("bulk request")
+        verbose_name_plural = _("bulk requests")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(total__gte=1, total__lte=1000),
+                name="bulk_request_total_range",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.pk}: {self.total}"

@@ -50,3 +50,22 @@ def notify_partner(*, invitation_id: int, kind: str) -> None:
         params=params,
         link=reverse("invitations:list"),
     )
+
+
+def notify_creator(*, invitation_id: int, kind: str, days: int) -> None:
+    """R23: the partner user who made the request is told it expires soon."""
+    from invitations.models import Invitation
+
+    invitation = Invitation.objects.select_related(
+        "partner", "created_by__partner_membership"
+    ).get(pk=invitation_id)
+    notifications_send(
+        recipients=[invitation.created_by],
+        kind=kind,
+        params={
+            "recipient": invitation.recipient_email,
+            "days": days,
+            "invitation_id": invitation.pk,
+        },
+        link=reverse("invitations:email", kwargs={"invitation_id": invitation.pk}),
+    )

@@ -8,8 +8,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.countries import country_name
+from core.models import OutgoingEmail
 from customers.models import Customer, CustomerMembership, ResellerRelationship
 from customers.permissions import customer_admin_membership
 from invitations import tokens
@@ -33,8 +35,14 @@ def invitation_list(*, partner: Partner, status: str = "") -> QuerySet:
             "expires_at",
             "created_by_id",
             "customer_id",
+            "first_opened_at",
+            "last_email_id",
         )
         .annotate(
+            # R22: the delivery of the latest email sent from the portal.
+            email_status=F("last_email__status"),
+            email_sent_at=F("last_email__sent_at"),
+            email_error=F("last_email__last_error"),
             creator_email=F("created_by__email"),
             creator_first_name=F("created_by__first_name"),
             creator_last_name=F("created_by__last_name"),
@@ -49,10 +57,41 @@ def invitation_list(*, partner: Partner, status: str = "") -> QuerySet:
 def invitation_get(*, partner: Partner, invitation_id: int) -> Invitation:
     """One of the partner's invitations; another partner's id is a 404 (R17)."""
     return get_object_or_404(
-        Invitation.objects.select_related("partner", "created_by"),
+        Invitation.objects.select_related("partner", "created_by", "last_email"),
         pk=invitation_id,
         partner=partner,
     )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """R22: what became of the latest email sent from the portal."""
+
+    code: str  # "queued", "sent", "failed", "opened"
+    label: str
+    sent_at: object = None
+    reason: str = ""
+
+
+def delivery(*, status, sent_at, error, opened_at, labels=None) -> Delivery | None:
+    """Queued / Sent (with its time) / Failed (with the reason); Opened once a
+    person acted on the acceptance page after it was sent. None: never sent
+    from the portal. ``labels`` (code -> text) spares a page of rows the lookups.
+    """
+    if not status:
+        return None
+    labels = labels or delivery_labels()
+    if status == OutgoingEmail.Status.SENT and opened_at is not None:
+        return Delivery("opened", labels["opened"], sent_at)
+    return Delivery(
+        status, labels[status], sent_at, error if status == "failed" else ""
+    )
+
+
+def delivery_labels() -> dict[str, str]:
+    labels = {value: str(label) for value, label in OutgoingEmail.Status.choices}
+    labels["opened"] = str(pgettext("email delivery", "Opened"))
+    return labels
 
 
 def _invitation_or_none(invitation_id) -> Invitation | None:

@@ -10,22 +10,27 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import DomainError
+from core.mail import email_queue, ensure_can_send
 from customers.models import Customer, ResellerRelationship
 from customers.permissions import customer_admin_membership
 from customers.services import event_record, relationship_grant
 from invitations import selectors, tokens
 from invitations.models import LINK_PLACEHOLDER, Invitation
-from invitations.notifications import notify_partner
+from invitations.notifications import notify_creator, notify_partner
 from partners.models import Cloud, Partner
 
 logger = logging.getLogger(__name__)
 Kind = Invitation.Status
+# core.mail's renderer that fills in the link when the worker sends (R7).
+INVITATION_RENDERER = "invitation"
 
 
 def draft_render(
@@ -160,6 +165,8 @@ def invitation_renew_link(*, invitation_id: int, actor) -> Invitation:
         actor=actor,
         invitation_id=invitation.pk,
     )
+    if invitation.last_email_id is not None:
+        reminders_schedule(invitation)
     return invitation
 
 
@@ -315,4 +322,164 @@ def invitation_decline(
     transaction.on_commit(
         partial(notify_partner, invitation_id=invitation.pk, kind="invitation_declined")
     )
+    return invitation
+
+
+# --- Sending from the portal, reminders, extend (R22–R24) -----------------------
+
+
+def sender_key(partner_id: int) -> str:
+    """The hourly limit (R22) is per partner."""
+    return f"partner:{partner_id}"
+
+
+def _queue_invitation_email(
+    invitation, *, to, reply_to, subject, body, scheduled_at=None
+):
+    """The draft (with the placeholder, R7) into the outbox; the worker fills in
+    the link when it sends (invitations.tasks.render_invitation_email)."""
+    email = email_queue(
+        to=to,
+        subject=subject,
+        body=body,
+        reply_to=reply_to,
+        language=invitation.email_language,
+        renderer=INVITATION_RENDERER,
+        object_id=invitation.pk,
+        sender_key=sender_key(invitation.partner_id),
+        scheduled_at=scheduled_at,
+    )
+    invitation.last_email = email
+    invitation.save(update_fields=["last_email"])
+    return email
+
+
+@transaction.atomic
+def invitation_send_email(*, invitation_id: int, actor, to: str, scheduled_at=None):
+    """R22: send the saved draft with its link to ``to`` through the queue.
+
+    From DEFAULT_FROM_EMAIL, Reply-To the partner user; at most
+    SEND_LIMIT_PER_HOUR a partner (refused with when it can send again), unless
+    ``scheduled_at`` paces it (a bulk request). Sending again re-sends the same
+    link. Reminders (R23) are scheduled for the request's expiry.
+    """
+    invitation = _locked(invitation_id)
+    _ensure_pending(invitation, timezone.now())
+    to = to.strip().lower()
+    try:
+        validate_email(to)
+    except ValidationError:
+        raise DomainError(
+            "bad_recipient", _("Enter the customer's email address to send it to.")
+        ) from None
+    if scheduled_at is None:
+        ensure_can_send(sender_key=sender_key(invitation.partner_id))
+    if invitation.recipient_email != to:
+        invitation.recipient_email = to
+        invitation.save(update_fields=["recipient_email"])
+    email = _queue_invitation_email(
+        invitation,
+        to=to,
+        reply_to=actor.email,
+        subject=invitation.subject,
+        body=invitation.body,
+        scheduled_at=scheduled_at,
+    )
+    reminders_schedule(invitation)
+    return email
+
+
+def reminders_schedule(invitation) -> None:
+    """R23: a reminder task for each of INVITATION_REMINDER_DAYS before expiry
+    that is still ahead. Each checks, when it runs, that the request is pending
+    with this very expiry: an extended, renewed, revoked or answered request gets
+    nothing from the old schedule."""
+    from invitations.tasks import send_reminder
+
+    now = timezone.now()
+    for days in settings.INVITATION_REMINDER_DAYS:
+        at = invitation.expires_at - timedelta(days=days)
+        if at <= now:
+            continue
+        send_reminder.using(run_after=at).enqueue(
+            invitation_id=invitation.pk,
+            days_before=days,
+            expires_at=invitation.expires_at.isoformat(),
+        )
+
+
+@transaction.atomic
+def invitation_remind(*, invitation_id: int, days_before: int, expires_at) -> str:
+    """R23: the reminder email and the creator's notice, once per expiry."""
+    from invitations.models import InvitationReminder
+
+    invitation = _locked(invitation_id)
+    if (
+        invitation.effective_status(timezone.now()) != Invitation.Status.PENDING
+        or invitation.expires_at != expires_at
+        or invitation.last_email_id is None
+    ):
+        return "skipped"
+    reminder, created = InvitationReminder.objects.get_or_create(
+        invitation=invitation, days_before=days_before, expires_at=expires_at
+    )
+    if not created:
+        return "skipped"
+    subject, body = reminder_render(invitation, days_before=days_before)
+    reminder.email = email_queue(
+        to=invitation.recipient_email,
+        subject=subject,
+        body=body,
+        reply_to=invitation.created_by.email,
+        language=invitation.email_language,
+        renderer=INVITATION_RENDERER,
+        object_id=invitation.pk,
+    )
+    reminder.save(update_fields=["email"])
+    # In the same transaction: the notice and its email are rows of the
+    # database (the outbox), written with the reminder or not at all.
+    notify_creator(
+        invitation_id=invitation.pk, kind="invitation_expiring", days=days_before
+    )
+    return "sent"
+
+
+def reminder_render(invitation, *, days_before: int) -> tuple[str, str]:
+    """The reminder's subject and body in the email's language, with the
+    placeholder where the link goes (R7), above the partner's own draft."""
+    context = {
+        "partner": invitation.partner,
+        "days": days_before,
+        "link": LINK_PLACEHOLDER,
+    }
+    with translation.override(invitation.email_language):
+        subject = render_to_string(
+            "invitations/email/reminder_subject.txt", context
+        ).strip()
+        body = render_to_string("invitations/email/reminder_body.txt", context)
+    return subject, body.strip() + "\n"
+
+
+@transaction.atomic
+def invitation_extend(*, invitation_id: int, actor) -> Invitation:
+    """R24: a pending request expires INVITATION_TTL_DAYS from now; same link."""
+    invitation = _locked(invitation_id)
+    _ensure_pending(invitation, timezone.now())
+    previous = invitation.expires_at
+    invitation.expires_at = timezone.now() + timedelta(
+        days=settings.INVITATION_TTL_DAYS
+    )
+    invitation.save(update_fields=["expires_at"])
+    event_record(
+        kind="extended",
+        partner=invitation.partner,
+        actor=actor,
+        invitation_id=invitation.pk,
+        details={
+            "previous_expiry": previous.isoformat(),
+            "expires_at": invitation.expires_at.isoformat(),
+        },
+    )
+    if invitation.last_email_id is not None:
+        reminders_schedule(invitation)
     return invitation

@@ -1,7 +1,7 @@
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import path
 
-from invitations import views
+from invitations import bulk_views, views
 from invitations.experiences import EXPERIENCES
 
 app_name = "invitations"
@@ -35,6 +35,22 @@ def experience_urlpatterns(experiences):
 urlpatterns = [
     path("invitations/", views.invitation_list, name="list"),
     path("invitations/new/", views.invitation_new, name="new"),
+    path("invitations/bulk/", bulk_views.bulk, name="bulk"),
+    path(
+        "invitations/bulk/<id:bulk_id>/",
+        bulk_views.bulk_progress,
+        name="bulk_progress",
+    ),
+    path(
+        "invitations/bulk/<id:bulk_id>/status.json",
+        bulk_views.bulk_status,
+        name="bulk_status",
+    ),
+    path(
+        "invitations/bulk/<id:bulk_id>/summary.csv",
+        bulk_views.bulk_summary,
+        name="bulk_summary",
+    ),
     path("invitations/<id:invitation_id>/email/", views.invitation_email, name="email"),
     path(
         "invitations/<id:invitation_id>/revoke/",
@@ -45,6 +61,16 @@ urlpatterns = [
         "invitations/<id:invitation_id>/new-link/",
         views.invitation_new_link,
         name="new_link",
+    ),
+    path(
+        "invitations/<id:invitation_id>/extend/",
+        views.invitation_extend,
+        name="extend",
+    ),
+    path(
+        "invitations/<id:invitation_id>/send/",
+        views.invitation_send,
+        name="send",
     ),
     path("invitations/accept/<str:token>/", views.accept, name="accept"),
     *experience_urlpatterns(EXPERIENCES),

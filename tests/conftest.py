@@ -130,3 +130,36 @@ def customer_admin(customer):
     """The administrator of the module's ``customer`` (each module names its own
     customer): admin@<its domain>."""
     return factories.customer_admin(customer, email=f"admin@{customer.domain}")
+
+
+# --- The job queue's real components (tests/queue.py) ---------------------------
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback; its ``mailbox`` holds what arrived."""
+    from tests.queue import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def start_worker(transactional_db, smtp_server, tmp_path):
+    """Start real ``manage.py db_worker`` processes against the test database,
+    sending to ``smtp_server``; each is stopped (or was killed) at the end."""
+    from tests.queue import WorkerProcess
+
+    workers = []
+
+    def start(**env):
+        worker = WorkerProcess(
+            smtp_url=smtp_server.url, log=tmp_path / f"worker-{len(workers)}.log", **env
+        ).start()
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()

@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from core.models import Notification
+from core.models import Notification, OutgoingEmail
 from customers.models import (
     Customer,
     CustomerMembership,
@@ -206,3 +206,23 @@ class NotificationFactory(factory.django.DjangoModelFactory):
         lambda o: {"partner": "Contoso", "customer": "Adatum", "invitation_id": 1}
     )
     link = "/invitations/"
+
+
+class OutgoingEmailFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OutgoingEmail
+
+    to = factory.Sequence(lambda n: f"to{n}@example.test")
+    subject = "Subject"
+    body = "Body\n"
+    notification = factory.SubFactory(NotificationFactory)
+
+
+def queued_task():
+    """A real task row of the queue (core.tasks.send_email for a new email)."""
+    from django_tasks_db.models import DBTaskResult
+
+    from core.tasks import send_email
+
+    result = send_email.enqueue(email_id=OutgoingEmailFactory().pk)
+    return DBTaskResult.objects.get(pk=result.id)

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from customers.models import ResellerRelationship, ServiceRequest, Subscription
 from invitations import tokens
-from invitations.models import Invitation
+from invitations.models import BulkRequest, Invitation
 from partners.models import Role
 from tests import factories
 
@@ -180,6 +180,18 @@ def _data():
         customer=adatum,
         relationship=rel,
     )
+    # R22: the pending request was sent from the portal and the server refused
+    # it (the longest status a draft and a row show); a bulk request made it.
+    d["pending"].last_email = factories.OutgoingEmailFactory(
+        to=LONG_EMAIL,
+        notification=None,
+        status="failed",
+        attempts=1,
+        last_error="SMTP 550 5.1.1 <" + LONG_EMAIL + ">: Recipient address rejected",
+    )
+    d["pending"].save(update_fields=["last_email"])
+    d["bulk"] = BulkRequest.objects.create(partner=contoso, created_by=sales, total=1)
+    d["bulk"].invitations.add(d["pending"])
     # A service request with a staff note, and notifications.
     d["service_request"] = factories.ServiceRequestFactory(
         partner=contoso,
@@ -281,6 +293,8 @@ def _partner_pages(d):
         ("Request form", "/invitations/new/"),
         ("Email draft", f"/invitations/{pending.pk}/email/"),
         ("Relationship requests", "/invitations/"),
+        ("Request in bulk", "/invitations/bulk/"),
+        ("Bulk progress", f"/invitations/bulk/{d['bulk'].pk}/"),
         ("Revoke confirm", f"/invitations/{pending.pk}/revoke/"),
         ("New-link confirm", f"/invitations/{pending.pk}/new-link/"),
         ("Service request form", f"/customers/{adatum.pk}/service-requests/new/"),
@@ -294,6 +308,7 @@ def _partner_pages(d):
         ("Request form", "/invitations/new/"),
         ("Email draft", f"/invitations/{pending.pk}/email/"),
         ("Relationship requests", "/invitations/"),
+        ("Request in bulk", "/invitations/bulk/"),
         ("Revoke confirm", f"/invitations/{pending.pk}/revoke/"),
         ("New-link confirm", f"/invitations/{pending.pk}/new-link/"),
         ("Refused (403)", f"/customers/{adatum.pk}/service-requests/new/", 403),

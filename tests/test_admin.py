@@ -21,6 +21,7 @@ from invitations.models import Invitation
 from partners.models import Cloud, Partner, PartnerMembership, Role
 from tests import factories
 from tests.helpers import admin_url as url
+from tests.queue import run_tasks
 from tests.test_admin_queries import BUILDERS
 
 pytestmark = pytest.mark.django_db
@@ -467,11 +468,16 @@ def test_retry_email_action_sends_and_records(client, root):
         email_error="SMTPException: down",
     )
     response = post_action(client, Notification, "retry_email", [notice])
+    assert "1 email queued to be sent again." in message_texts(response)
+    # Pressed again before the worker ran: the email waiting in the queue is
+    # not queued a second time.
+    again = post_action(client, Notification, "retry_email", [notice])
+    assert "Nothing to do." in message_texts(again)
+    run_tasks()
     notice.refresh_from_db()
     assert notice.email_sent_at is not None
     assert notice.email_error == ""
     assert len(mail.outbox) == 1
-    assert "1 email sent." in message_texts(response)
 
 
 # --- Deletion -------------------------------------------------------------------------

@@ -8,8 +8,10 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
-from core.models import Notification
+from core.models import Notification, OutgoingEmail
 from customers.models import (
     Customer,
     CustomerMembership,
@@ -22,7 +24,7 @@ from customers.models import (
     Subscription,
     SupportContact,
 )
-from invitations.models import Invitation
+from invitations.models import BulkRequest, Invitation, InvitationReminder
 from partners.models import Partner, PartnerMembership
 from tests import factories
 
@@ -40,6 +42,8 @@ BUILDERS = {
     Partner: lambda: factories.PartnerFactory(),
     PartnerMembership: lambda: factories.partner_user(),
     Notification: lambda: factories.NotificationFactory(),
+    OutgoingEmail: lambda: factories.OutgoingEmailFactory(),
+    DBTaskResult: factories.queued_task,
     Customer: lambda: factories.CustomerFactory(),
     CustomerMembership: lambda: factories.CustomerMembershipFactory(),
     DirectoryUser: lambda: factories.DirectoryUserFactory(),
@@ -71,6 +75,17 @@ BUILDERS = {
             status=Invitation.Status.ACCEPTED,
         )
     )(_relationship()),
+    BulkRequest: lambda: BulkRequest.objects.create(
+        partner=factories.PartnerFactory(),
+        created_by=factories.UserFactory(),
+        total=1,
+    ),
+    InvitationReminder: lambda: InvitationReminder.objects.create(
+        invitation=factories.InvitationFactory(),
+        days_before=7,
+        expires_at=timezone.now(),
+        email=factories.OutgoingEmailFactory(),
+    ),
 }
 
 

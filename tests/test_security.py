@@ -346,7 +346,7 @@ def test_a_crash_while_opening_a_link_logs_no_token(
     def crash(**kwargs):
         raise RuntimeError("unexpected")
 
-    monkeypatch.setattr("invitations.services.invitation_mark_opened", crash)
+    monkeypatch.setattr("invitations.views.experience_for", crash)
     client.raise_request_exception = False
     response = client.get(reverse("invitations:accept", kwargs={"token": token}))
     assert response.status_code == 500

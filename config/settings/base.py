@@ -32,7 +32,10 @@ DJANGO_APPS = [
 ]
 THIRD_PARTY_APPS = ["csp", "django_countries"]
 LOCAL_APPS = ["core", "partners", "customers", "invitations"]
-INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
+# After the portal's apps: core's `db_worker` (the library's worker plus crash
+# recovery, core/management/commands/db_worker.py) takes precedence over theirs.
+TASK_APPS = ["django_tasks", "django_tasks_db"]
+INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS + TASK_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -133,14 +136,37 @@ STORAGES = {
     },
 }
 
-EMAIL_BACKEND = env(
-    "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
-)
+# R21: outgoing mail goes to the SMTP server of EMAIL_URL ("smtp://host:1025",
+# "smtp+tls://user:password@host:587"); the console by default.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portal@portal.example")
 
 # The product's own settings.
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=90)
+# R22: emails a partner may send from the portal in any hour.
+SEND_LIMIT_PER_HOUR = env.int("SEND_LIMIT_PER_HOUR", default=200)
+# R23: reminders this many days before a request sent from the portal expires.
+INVITATION_REMINDER_DAYS = sorted(
+    {int(day) for day in env.list("INVITATION_REMINDER_DAYS", default=["7", "1"])},
+    reverse=True,
+)
+
+# R21: the job queue is the project's own database (django-tasks-db), worked by
+# `manage.py db_worker`. A task that fails for a passing reason (SMTP 4xx, no
+# connection, a timeout) runs again after TASK_RETRY_BASE_SECONDS, then 4 times
+# longer each time (at most 4 hours apart), TASK_MAX_ATTEMPTS times in all: by
+# default 1 min, 4 min, 16 min, 64 min, 4 h, 4 h, 4 h (about 13.5 hours).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=8)
+TASK_RETRY_BASE_SECONDS = env.float("TASK_RETRY_BASE_SECONDS", default=60)
+TASK_RETRY_MAX_SECONDS = env.float("TASK_RETRY_MAX_SECONDS", default=4 * 3600)
+# Each worker records that it is alive this often; a task whose worker has been
+# silent for WORKER_LOST_SECONDS (killed, machine gone) is run again.
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=5)
+WORKER_LOST_SECONDS = env.float("WORKER_LOST_SECONDS", default=30)
+
 INVITATION_EXPERIENCE_CUTOVER = datetime.fromisoformat(
     env("INVITATION_EXPERIENCE_CUTOVER", default="2018-11-01T00:00:00+00:00")
 ).astimezone(UTC)

@@ -1,8 +1,11 @@
 """Notifications are generic: an app adds a kind without touching another app."""
 
+import smtplib
+
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from core import notifications
@@ -10,6 +13,7 @@ from core.models import Notification
 from core.services import notification_create, notification_email_send
 from tests import factories
 from tests.helpers import text
+from tests.queue import run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +69,8 @@ def test_a_new_kind_without_email_texts_mails_its_message(webhook_kind):
         recipient=user, kind=webhook_kind, params={"url": "u", "failures": 3}
     )
     assert notification_email_send(notification=notice, language="en")
+    assert mail.outbox == []  # R21: queued, sent by the worker
+    run_tasks()
     assert mail.outbox[0].subject == "Your webhook u was disabled after 3 failures."
     assert mail.outbox[0].to == ["ops@contoso.test"]
 
@@ -155,17 +161,21 @@ def test_notifications_send_records_each_email_outcome(monkeypatch, webhook_kind
 
     ok = factories.UserFactory(email="ok@contoso.test")
     bad = factories.UserFactory(email="bad@contoso.test")
-    real_send = notifications_send.__globals__["send_mail"]
+    backend = "django.core.mail.backends.locmem.EmailBackend"
+    real_send = import_string(backend).send_messages
 
-    def flaky(subject, body, sender, to):
-        if to == ["bad@contoso.test"]:
-            raise OSError("mailbox unavailable")
-        return real_send(subject, body, sender, to)
+    def flaky(self, messages):
+        if messages[0].to == ["bad@contoso.test"]:
+            raise smtplib.SMTPRecipientsRefused(
+                {"bad@contoso.test": (550, b"mailbox unavailable")}
+            )
+        return real_send(self, messages)
 
-    monkeypatch.setattr("core.services.send_mail", flaky)
+    monkeypatch.setattr(f"{backend}.send_messages", flaky)
     notices = notifications_send(
         recipients=[bad, ok], kind=webhook_kind, params={"url": "u", "failures": 2}
     )
+    run_tasks()
     bad_notice, ok_notice = (Notification.objects.get(pk=n.pk) for n in notices)
     assert "mailbox unavailable" in bad_notice.email_error
     assert bad_notice.email_sent_at is None

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from django.template import Context, Template
@@ -26,6 +27,7 @@ from customers.models import CustomerMembership, RelationshipEvent
 from partners.models import PartnerMembership, Role
 from tests import factories
 from tests.helpers import admin_url, text
+from tests.queue import run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -237,7 +239,8 @@ def test_the_draft_shows_the_expiry_in_the_partners_zone(client, partner):
         expires_at=datetime(2026, 12, 2, 23, 30, tzinfo=UTC),
     )
     client.force_login(new_york)
-    page = text(client.get(reverse("invitations:email", args=[invitation.pk])))
+    with time_machine.travel(datetime(2026, 10, 1, tzinfo=UTC), tick=False):
+        page = text(client.get(reverse("invitations:email", args=[invitation.pk])))
     assert "The link works until 2 December 2026" in page
 
 
@@ -353,6 +356,7 @@ def test_an_email_with_a_time_is_in_the_recipients_zone(partner, dated_kind):
             recipient=user, kind=dated_kind, params={"at": EVENT_AT.isoformat()}
         )
         assert notification_email_send(notification=notice, language="en")
+    run_tasks()
     bodies = {message.to[0]: message.body for message in mail.outbox}
     assert "It ends on 2 Dec 2026, 18:03 CET." in bodies[paris.email]
     assert "It ends on 2 Dec 2026, 12:03 EST." in bodies[new_york.email]

@@ -136,20 +136,27 @@ def test_dispatcher_is_never_cached(client):
     assert "no-cache" in response["Cache-Control"]
 
 
-def test_dispatcher_on_first_opening_records_first_opened_at_once(client):
+def test_opened_is_recorded_when_a_person_acts_on_the_page_once(client):
+    # A bare GET is what mail security gateways do with every link: not "opened".
     invitation = invitation_sent()
     first = datetime(2030, 5, 1, 8, 0, tzinfo=UTC)
     invitation.expires_at = first + timedelta(days=90)
     invitation.save(update_fields=["expires_at"])
     with time_machine.travel(first, tick=False):
-        open_link(client, invitation)
+        page = open_link(client, invitation)["Location"]
+        assert client.get(page).status_code == 200
     invitation.refresh_from_db()
-    assert invitation.first_opened_at == first
+    assert invitation.first_opened_at is None
+
+    with time_machine.travel(first + timedelta(hours=1), tick=False):
+        client.post(page, {"action": "signin", "email": "x@y.example", "password": "x"})
+    invitation.refresh_from_db()
+    assert invitation.first_opened_at == first + timedelta(hours=1)
 
     with time_machine.travel(first + timedelta(days=2), tick=False):
-        assert open_link(client, invitation).status_code == 302
+        client.post(page, {"action": "switch"})
     invitation.refresh_from_db()
-    assert invitation.first_opened_at == first
+    assert invitation.first_opened_at == first + timedelta(hours=1)
 
 
 def test_experience_opened_with_token_in_url_drops_token_from_url(client):
@@ -161,8 +168,6 @@ def test_experience_opened_with_token_in_url_drops_token_from_url(client):
     assert response["Location"] == experience_url("office")
     assert token not in response["Location"]
     assert client.session[SESSION_KEY] == tokens.session_proof(token)
-    invitation.refresh_from_db()
-    assert invitation.first_opened_at is not None
     assert client.get(response["Location"]).status_code == 200
 
 
