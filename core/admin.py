@@ -141,7 +141,7 @@ class OutgoingEmailAdmin(PortalModelAdmin):
         "scheduled_at",
         "sent_at",
     ]
-    list_filter = ["status", "renderer"]
+    list_filter = ["status"]
     search_fields = ["to", "subject"]
     date_hierarchy = "created_at"
     fields = [

@@ -22,6 +22,7 @@ from invitations import tokens
 from invitations.experiences import experience_for
 from invitations.models import Invitation
 from partners.models import Cloud, Partner, Role
+from tests.queue import run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -279,3 +280,18 @@ def test_seed_demo_adatum_has_one_service_request_support_took_on(debug_on):
     assert request.opened_by.email == "hugo.helpdesk@contoso.example"
     assert request.handled_by.email == "support@portal.example"
     assert request.notes.filter(is_internal=False).count() == 1
+
+
+def test_seed_demo_sends_tailspins_request_from_the_portal_once(seeded):
+    # R22: `make run`'s worker delivers it; seeding again queues nothing more.
+    from core.models import OutgoingEmail
+    from invitations.models import Invitation
+
+    tailspin = Invitation.objects.get(recipient_email="admin@tailspin.example")
+    assert tailspin.last_email.status == OutgoingEmail.Status.QUEUED
+    assert tailspin.last_email.reply_to == "sara.sales@contoso.example"
+    seed()
+    assert OutgoingEmail.objects.filter(to="admin@tailspin.example").count() == 1
+    run_tasks()
+    tailspin.last_email.refresh_from_db()
+    assert tailspin.last_email.status == OutgoingEmail.Status.SENT

@@ -109,6 +109,8 @@ def _support_staff_group():
     for name, function in [
         ("0002_support_staff_group", "create_group"),
         ("0003_support_staff_core_notifications", "grant"),
+        ("0006_support_staff_queue", "grant"),
+        ("0007_bulk_request", "grant_support_view"),
     ]:
         module = importlib.import_module(f"invitations.migrations.{name}")
         getattr(module, function)(django_apps, None)

@@ -103,7 +103,7 @@ def test_list_shows_dap_recipient_dates_and_creator(client, admin_agent, partner
     assert "3 February 2026" in row
     assert "4 May 2026" in row
     assert "Sara Sales" in row
-    assert len(cells) == 9  # with "Email": — until sent from the portal (R22)
+    assert len(cells) == 8
 
 
 def test_list_shows_each_status(client, admin_agent, partner, sara):
