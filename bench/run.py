@@ -3,14 +3,17 @@
 
     make bench                          # SQLite under bench/results/, 10,000 customers
     make bench BENCH_ARGS="--smoke"     # tiny data, a few seconds: what CI runs
+    make bench BENCH_ARGS="--queue-only"  # only the queue benchmark (bench/queue.py)
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_db make bench
 
 Steps: seed two databases (the demo data plus N and 100 generated customers), start
 gunicorn on each (production settings, bench/settings.py), load every page and the
 reference in alternating rounds on 127.0.0.1, count each page's SQL queries, run the
-concurrency check, print the table. Exits 1 when a correctness check fails (errors,
-queries that grow with the data, a lost or duplicated acceptance, a 5xx); never on
-timings. See bench/README.md.
+concurrency check, then the queue benchmark (bench/queue.py: real workers sending
+10,000 emails to a local SMTP server, one of them killed), print the tables. Exits 1
+when a correctness check fails (errors, queries that grow with the data, a lost or
+duplicated acceptance, a 5xx, a lost email or more duplicates than workers killed);
+never on timings. See bench/README.md.
 """
 
 import argparse
@@ -30,6 +33,9 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as a script, Python puts bench/ first on sys.path, where bench/queue.py would
+# shadow the standard library's queue (concurrent.futures imports it): drop it.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -245,6 +251,8 @@ DEFAULTS = {
     "connections": (8, 4),
     "clients": (50, 5),
     "clicks": (20, 5),
+    "emails": (10_000, 100),
+    "queue_timeout": (900.0, 120.0),
 }
 
 
@@ -260,6 +268,9 @@ class Options:
     workers: int
     clients: int
     clicks: int
+    emails: int
+    queue_timeout: float
+    queue: str  # "run" (after the rest), "only", "skip"
     loader: str
 
 
@@ -298,6 +309,19 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, help="gunicorn workers (2 × cores + 1)")
     parser.add_argument("--clients", type=int, help="concurrent accepters (50)")
     parser.add_argument("--clicks", type=int, help="concurrent clicks on one link (20)")
+    parser.add_argument("--emails", type=int, help="emails per queue round (10000)")
+    parser.add_argument(
+        "--queue-timeout", type=float, help="limit of one queue round, s (900)"
+    )
+    queue = parser.add_mutually_exclusive_group()
+    queue.add_argument(
+        "--queue-only", dest="queue", action="store_const", const="only",
+        default="run", help="run only the queue benchmark (migrated database, no seed)",
+    )  # fmt: skip
+    queue.add_argument(
+        "--no-queue", dest="queue", action="store_const", const="skip",
+        help="skip the queue benchmark",
+    )  # fmt: skip
     parser.add_argument(
         "--loader", choices=["auto", "wrk", "python"], default="auto",
         help="load generator: wrk when installed (auto), or threads of httpx",
@@ -327,6 +351,7 @@ def options_from(args: argparse.Namespace) -> Options:
     return Options(
         smoke=smoke,
         reuse_db=args.reuse_db,
+        queue=args.queue,
         # The smoke's small side still fills page 1 (25 cards), as 100 does.
         small=min(SMALL, 30, customers) if smoke else SMALL,
         workers=args.workers or 2 * (os.cpu_count() or 1) + 1,
@@ -363,6 +388,9 @@ def make_context(opts: Options) -> Context:
 def print_banner(ctx: Context) -> None:
     o = ctx.opts
     print(f"Benchmark {'smoke ' if o.smoke else ''}on {ctx.vendor}, {machine()}")
+    if o.queue == "only":
+        print(f"  {ctx.started:%Y-%m-%d %H:%M} UTC; queue benchmark only")
+        return
     print(
         f"  {ctx.started:%Y-%m-%d %H:%M} UTC; load: {o.loader}, {o.connections} "
         f"connections, {o.rounds} round(s) of {o.seconds:g} s; gunicorn: "
@@ -394,6 +422,49 @@ def seed(ctx: Context) -> dict:
         dbtask(ctx.envs[key], "analyze")
     print(f"  seeded {o.customers} and {o.small} customers in {ctx.elapsed():.0f} s")
     return prep
+
+
+def migrate_only(ctx: Context) -> None:
+    """The queue benchmark alone needs only the schema: the main database, emptied
+    (unless --reuse-db) and migrated."""
+    log = RESULTS / "seed.log"
+    log.write_text("")
+    if not ctx.opts.reuse_db:
+        reset_database(ctx.urls["large"])
+    manage(ctx.envs["large"], "migrate", "--noinput", log=log)
+    print(f"  migrated in {ctx.elapsed():.0f} s")
+
+
+def run_queue(ctx: Context) -> dict:
+    """bench/queue.py in its own process on the main database: its progress on
+    stderr (shown), the portal's JSON logs on stdout (to queue.log)."""
+    o = ctx.opts
+    print(
+        f"  queue benchmark at {ctx.elapsed():.0f} s: {o.emails} emails a round, "
+        "1 worker, 2 workers, 2 with one killed"
+    )
+    out = RESULTS / f"queue-{secrets.token_hex(4)}.json"
+    with (RESULTS / "queue.log").open("w") as log:
+        process = subprocess.Popen(
+            [
+                PYTHON, "-m", "bench.queue", "--out", str(out),
+                "--emails", str(o.emails), "--timeout", str(o.queue_timeout),
+            ],
+            cwd=ROOT, env=ctx.envs["large"], stdout=log,
+        )  # fmt: skip
+        try:
+            returncode = process.wait()
+        except BaseException:
+            # SIGTERM, not the SIGKILL subprocess.run would send: bench.queue then
+            # stops its workers.
+            process.terminate()
+            process.wait(timeout=60)
+            raise
+    if returncode != 0 or not out.exists():
+        raise RuntimeError(f"bench.queue exited with {returncode}; see queue.log")
+    result = json.loads(out.read_text())
+    out.unlink()
+    return result
 
 
 def pages_of(prep: dict) -> list[tuple[str, str, int]]:
@@ -690,6 +761,44 @@ def report_concurrency(ctx, prep, measured, verified, report, failures) -> list:
     return problems
 
 
+def report_queue(ctx, queued, report, failures) -> None:
+    """The queue rounds: emails per second, and what the kill lost or duplicated."""
+    print()
+    print(
+        f"Queue: {queued['emails']} emails a round through core.mail.email_queue to "
+        f"aiosmtpd on 127.0.0.1 (heartbeat {queued['heartbeat_s']:g} s, worker lost "
+        f"after {queued['lost_s']:g} s)"
+    )
+    header = (
+        f"{'round':<24} {'workers':>7} {'queue s':>7} {'first s':>7} {'send s':>7} "
+        f"{'emails/s':>8} {'distinct':>8} {'lost':>5} {'dupl.':>5} {'re-run':>6} "
+        f"{'killed':>6} {'result':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in queued["rounds"]:
+        print(
+            f"{r['round']:<24} {r['workers']:>7} {r['queued_s']:>7.1f} "
+            f"{fmt(r['first_s'] or float('nan')):>7} {r['seconds']:>7.1f} "
+            f"{fmt(r['emails_per_s'], 0):>8} {r['distinct']:>8} {r['lost']:>5} "
+            f"{r['duplicates']:>5} {r['task_reruns']:>6} {r['killed']:>6} "
+            f"{'PASS' if r['pass'] else 'FAIL':>6}"
+        )
+    for r in queued["rounds"]:
+        if r["killed"]:
+            print(
+                f"  {r['round']}: killed at {r['killed_at_s']:.1f} s with "
+                f"{r['killed_in_flight']} task in flight, {r['task_reruns']} task(s) "
+                f"run again; {r['delivered']} delivered, {r['distinct']} distinct, "
+                f"{r['lost']} lost, {r['duplicates']} duplicates (at most "
+                f"{r['killed']} allowed)"
+            )
+        for problem in r["problems"]:
+            print(f"    - {r['round']}: {problem}")
+            failures.append(f"queue, {r['round']}: {problem}")
+    report["queue"] = queued
+
+
 def report_targets(ctx, scale, problems, report) -> None:
     customers, small = ctx.opts.customers, ctx.opts.small
     print()
@@ -743,26 +852,39 @@ def main() -> int:
     ctx = make_context(options_from(parse_args()))
     print_banner(ctx)
     ctx.t0 = time.monotonic()
+    report = {
+        "date": f"{ctx.started:%Y-%m-%d %H:%M} UTC",
+        "machine": machine(),
+        "vendor": ctx.vendor,
+    }
+    failures: list[str] = []
+    if ctx.opts.queue == "only":
+        migrate_only(ctx)
+        report_queue(ctx, run_queue(ctx), report, failures)
+        return finish(ctx, report, failures)
+
     prep = seed(ctx)
     pages = pages_of(prep)
     counted = count_queries(ctx, pages)
     scale_inproc = time_scale_in_process(ctx)
     measured = measure_servers(ctx, prep, pages)
     verified = dbtask(ctx.envs["large"], "verify", payload=prep)
+    queued = None
+    if ctx.opts.queue == "run":
+        try:
+            queued = run_queue(ctx)
+        except RuntimeError as exc:  # the pages' figures are still worth printing
+            failures.append(f"queue: {exc}")
 
-    failures: list[str] = []
-    report = {
-        "date": f"{ctx.started:%Y-%m-%d %H:%M} UTC",
-        "machine": machine(),
-        "vendor": ctx.vendor,
-        "loader": ctx.opts.loader,
-        "customers": ctx.opts.customers,
-        "rows": [],
-    }
+    report.update(
+        loader=ctx.opts.loader, customers=ctx.opts.customers, rows=[]
+    )  # fmt: skip
     report_pages(ctx, prep, pages, measured.runs, counted, report, failures)
     scale = report_scale(ctx, measured, counted, scale_inproc, report, failures)
     problems = report_concurrency(ctx, prep, measured, verified, report, failures)
     report_targets(ctx, scale, problems, report)
+    if queued is not None:
+        report_queue(ctx, queued, report, failures)
     return finish(ctx, report, failures)
 
 

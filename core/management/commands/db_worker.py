@@ -28,33 +28,40 @@ logger = logging.getLogger("core.worker")
 
 
 def recover_lost_tasks(*, now=None) -> int:
-    """Tasks marked running by a worker that stopped beating: ready again."""
+    """Tasks marked running by a worker that stopped beating: ready again.
+
+    The running tasks are read before the live workers: a worker beats before
+    it claims, so one that claims in between is seen alive. Each task is put
+    back only if it is still the same claim (its ``started_at``): a task another
+    worker recovered and re-claimed meanwhile is left to run.
+    """
     now = now or timezone.now()
+    running = list(
+        DBTaskResult.objects.running().values_list("id", "worker_ids", "started_at")
+    )
+    if not running:
+        return 0
     alive = set(
         WorkerHeartbeat.objects.filter(
             seen_at__gte=now - timedelta(seconds=settings.WORKER_LOST_SECONDS)
         ).values_list("worker_id", flat=True)
     )
-    lost = [
-        task_id
-        for task_id, worker_ids in DBTaskResult.objects.running().values_list(
-            "id", "worker_ids"
-        )
-        if not worker_ids or worker_ids[-1] not in alive
-    ]
-    if not lost:
-        return 0
+    count = 0
     with transaction.atomic():
-        count = DBTaskResult.objects.filter(
-            pk__in=lost, status=TaskResultStatus.RUNNING
-        ).update(status=TaskResultStatus.READY, started_at=None)
+        for task_id, worker_ids, started_at in running:
+            if worker_ids and worker_ids[-1] in alive:
+                continue
+            count += DBTaskResult.objects.filter(
+                pk=task_id, status=TaskResultStatus.RUNNING, started_at=started_at
+            ).update(status=TaskResultStatus.READY, started_at=None)
         WorkerHeartbeat.objects.filter(
             seen_at__lt=now - timedelta(seconds=settings.WORKER_LOST_SECONDS)
         ).delete()
-    logger.warning(
-        "tasks of lost workers run again",
-        extra={"event": "tasks_recovered", "count": count},
-    )
+    if count:
+        logger.warning(
+            "tasks of lost workers run again",
+            extra={"event": "tasks_recovered", "count": count},
+        )
     return count
 
 
