@@ -372,7 +372,7 @@ def make_context(opts: Options) -> Context:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "PORTAL_BASE_URL": "http://127.0.0.1",
-        "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "EMAIL_URL": "dummymail://",
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
     }

@@ -124,8 +124,20 @@ class NotificationAdmin(ChangedThroughActionsMixin, PortalModelAdmin):
         )
 
 
+class QueueAdmin(PortalModelAdmin):
+    """Read-only pages of the queue's rows (R21): staff look, and Retry."""
+
+    actions = ["retry"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request):
+        return False
+
+
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(PortalModelAdmin):
+class OutgoingEmailAdmin(QueueAdmin):
     """Every email the portal sent or will send (R21), with Retry for failed ones.
 
     An invitation's email is kept with the link placeholder (R7): nothing here
@@ -157,11 +169,6 @@ class OutgoingEmailAdmin(PortalModelAdmin):
         "scheduled_at",
         "sent_at",
     ]
-    readonly_fields = fields
-    actions = ["retry"]
-
-    def has_add_permission(self, request):
-        return False
 
     @admin.display(description=_("subject"), ordering="subject")
     def subject_shown(self, obj):
@@ -212,7 +219,7 @@ admin.site.unregister(DBTaskResult)
 
 
 @admin.register(DBTaskResult)
-class TaskAdmin(PortalModelAdmin):
+class TaskAdmin(QueueAdmin):
     """The job queue (R21): what ran, what waits, what failed, with Retry.
 
     Tasks carry ids, never links or texts: nothing here shows a secret.
@@ -242,11 +249,6 @@ class TaskAdmin(PortalModelAdmin):
         "worker_ids",
         "traceback_column",
     ]
-    readonly_fields = fields
-    actions = ["retry"]
-
-    def has_add_permission(self, request):
-        return False
 
     @admin.display(description=_("task"), ordering="task_path")
     def task_label(self, obj):

@@ -42,6 +42,16 @@ SESSION_PLACEHOLDER = "session"
 Status = Invitation.Status
 
 
+def _managed(request, invitation_id):
+    """One of the partner's requests (another partner's id: 404, R17) that this
+    person may open and change (R1), else 403."""
+    invitation = selectors.invitation_get(
+        partner=request.partner, invitation_id=invitation_id
+    )
+    _ensure_can_manage(request, invitation)
+    return invitation
+
+
 def _ensure_can_manage(request, invitation):
     if not can_manage_invitation(request.membership, invitation):
         raise PermissionDenied(
@@ -91,10 +101,7 @@ def invitation_new(request):
 @partner_required(Action.REQUEST_RELATIONSHIP)
 def invitation_email(request, invitation_id):
     """R5/R6: review, edit, open in email or copy the draft with its link."""
-    invitation = selectors.invitation_get(
-        partner=request.partner, invitation_id=invitation_id
-    )
-    _ensure_can_manage(request, invitation)
+    invitation = _managed(request, invitation_id)
     pending = invitation.effective_status(timezone.now()) == Status.PENDING
     link = tokens.link_for(invitation) if pending else _("(this link no longer works)")
     initial = {
@@ -273,10 +280,7 @@ def _back(request, invitation):
 @partner_required(Action.MANAGE_REQUESTS)
 def invitation_extend(request, invitation_id):
     """R24: a pending request expires INVITATION_TTL_DAYS from now; same link."""
-    invitation = selectors.invitation_get(
-        partner=request.partner, invitation_id=invitation_id
-    )
-    _ensure_can_manage(request, invitation)
+    invitation = _managed(request, invitation_id)
     try:
         invitation = services.invitation_extend(
             invitation_id=invitation.pk, actor=request.user
@@ -296,10 +300,7 @@ def invitation_extend(request, invitation_id):
 @partner_required(Action.MANAGE_REQUESTS)
 def invitation_send(request, invitation_id):
     """R22: "Send again" from the list: the saved draft, the same link."""
-    invitation = selectors.invitation_get(
-        partner=request.partner, invitation_id=invitation_id
-    )
-    _ensure_can_manage(request, invitation)
+    invitation = _managed(request, invitation_id)
     try:
         services.invitation_send_email(
             invitation_id=invitation.pk,
@@ -319,10 +320,7 @@ def invitation_send(request, invitation_id):
 @partner_required(Action.MANAGE_REQUESTS)
 def invitation_revoke(request, invitation_id):
     """R7: revoke a pending request after a confirmation page."""
-    invitation = selectors.invitation_get(
-        partner=request.partner, invitation_id=invitation_id
-    )
-    _ensure_can_manage(request, invitation)
+    invitation = _managed(request, invitation_id)
     if request.method == "POST":
         try:
             services.invitation_revoke(invitation_id=invitation.pk, actor=request.user)
@@ -352,10 +350,7 @@ def invitation_new_link(request, invitation_id):
 
     GET shows the confirmation (changes nothing); POST makes the new link."""
     # R17: another partner's id is a 404 for GET and POST alike: look it up first.
-    invitation = selectors.invitation_get(
-        partner=request.partner, invitation_id=invitation_id
-    )
-    _ensure_can_manage(request, invitation)
+    invitation = _managed(request, invitation_id)
     if request.method != "POST":
         shown = invitation.effective_status(timezone.now())
         return render(
