@@ -1,3 +1,5 @@
+from html import escape as html_escape
+
 from django.utils import dateformat, timezone
 from django.utils.formats import get_format
 
@@ -61,3 +63,13 @@ def _with_zone_name(pattern: str, zone_name: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+def html_text(value) -> str:
+    """``value`` escaped as ``{{ value }}`` and ``format_html`` escape it (Django's
+    ``conditional_escape``: already safe text as it is), without their per-call
+    price, for the pages that write their rows in Python (customers.rows, the
+    Overview's panels): a few hundred values a page."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html_escape(str(value))

@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 
 from core.countries import country_name
 from core.formatting import date_formatter, datetime_formatter
+from core.formatting import html_text as _e
 from core.templatetags.portal import machine_time
 from customers.models import ServiceRequest
 
@@ -34,6 +35,7 @@ def customer_rows(cards, *, expand_all: bool) -> SafeString:
         "requests": gettext("Open service requests"),
         "show": gettext("Show details of"),
     }
+    labels = {key: _e(label) for key, label in labels.items()}
     badges = {
         "dap": format_html(
             '<span class="badge badge--active">{}</span>', gettext("Admin privileges")
@@ -55,64 +57,46 @@ def customer_rows(cards, *, expand_all: bool) -> SafeString:
         customer = relationship.customer
         code = customer.country
         if code not in countries:
-            countries[code] = country_name(code) if code else ""
+            countries[code] = _e(country_name(code)) if code else ""
         if relationship.dap_active:
             badge = badges["dap"]
         elif relationship.dap_removed_at:
             badge = badges["removed"]
         else:
             badge = badges["reseller"]
+        dom_id = _e(card.dom_id)
+        name = _e(customer.name)
         toggle = ""
         if card.body_url:
-            toggle = format_html(
+            toggle = (
                 '<button type="button" class="card__toggle" hidden data-card-toggle'
-                ' aria-expanded="{}" aria-controls="{}-body">'
-                '<span class="visually-hidden">{} {}</span>'
-                '<span class="card__arrow" aria-hidden="true">▾</span></button>',
-                expanded,
-                card.dom_id,
-                labels["show"],
-                customer.name,
+                f' aria-expanded="{expanded}" aria-controls="{dom_id}-body">'
+                f'<span class="visually-hidden">{labels["show"]} {name}</span>'
+                '<span class="card__arrow" aria-hidden="true">▾</span></button>'
             )
-        card.row = format_html(
+        card.row = mark_safe(  # noqa: S308 (every value escaped)
             '<tr class="customer__row">'
-            '<th scope="row" class="customer__name" data-label="{name_label}">'
-            '<a href="{url}" id="{dom_id}-title" data-card-link>{name}</a> '
-            '<span class="customer__domain">{domain}</span></th>'
-            '<td class="customer__toggle">{toggle}</td>'
-            '<td data-label="{country_label}">{country}</td>'
-            '<td data-label="{access_label}">{badge}</td>'
-            '<td class="num" data-label="{subscriptions_label}">{subscriptions}</td>'
-            '<td data-label="{since_label}">{since}</td>'
-            '<td class="num" data-label="{requests_label}">{requests}</td></tr>',
-            name_label=labels["name"],
-            url=card.detail_url,
-            dom_id=card.dom_id,
-            name=customer.name,
-            domain=customer.domain,
-            toggle=toggle,
-            country_label=labels["country"],
-            country=countries[code],
-            access_label=labels["access"],
-            badge=badge,
-            subscriptions_label=labels["subscriptions"],
-            subscriptions=relationship.subscription_count,
-            since_label=labels["since"],
-            since=since_text(relationship.since),
-            requests_label=labels["requests"],
-            requests=relationship.open_request_count,
+            f'<th scope="row" class="customer__name" data-label="{labels["name"]}">'
+            f'<a href="{_e(card.detail_url)}" id="{dom_id}-title" data-card-link>'
+            f"{name}</a> "
+            f'<span class="customer__domain">{_e(customer.domain)}</span></th>'
+            f'<td class="customer__toggle">{toggle}</td>'
+            f'<td data-label="{labels["country"]}">{countries[code]}</td>'
+            f'<td data-label="{labels["access"]}">{badge}</td>'
+            f'<td class="num" data-label="{labels["subscriptions"]}">'
+            f"{_e(relationship.subscription_count)}</td>"
+            f'<td data-label="{labels["since"]}">{_e(since_text(relationship.since))}'
+            "</td>"
+            f'<td class="num" data-label="{labels["requests"]}">'
+            f"{_e(relationship.open_request_count)}</td></tr>"
         )
         if not expand_all:
             bodies.append(
-                format_html(
-                    '<tbody class="customer" id="{dom_id}" data-card>{row}'
-                    '<tr class="customer__details" data-card-row hidden>'
-                    '<td colspan="7"><div class="card__body" id="{dom_id}-body"'
-                    ' data-card-body data-card-src="{src}"></div></td></tr></tbody>',
-                    dom_id=card.dom_id,
-                    row=card.row,
-                    src=card.body_url,
-                )
+                f'<tbody class="customer" id="{dom_id}" data-card>{card.row}'
+                '<tr class="customer__details" data-card-row hidden>'
+                f'<td colspan="7"><div class="card__body" id="{dom_id}-body"'
+                f' data-card-body data-card-src="{_e(card.body_url)}"></div></td>'
+                "</tr></tbody>"
             )
     return join_rows(bodies)
 
@@ -136,44 +120,37 @@ def service_request_rows(
     # Each choice's label translated once for the page, not twice a row.
     severities = {key: str(label) for key, label in ServiceRequest.Severity.choices}
     statuses = {key: str(label) for key, label in ServiceRequest.Status.choices}
+    labels = {key: _e(label) for key, label in labels.items()}
+    party_label = _e(party_label)
     rows = []
     for sr in page:
-        url = detail_urls[sr.pk]
+        url = _e(detail_urls[sr.pk])
         party_name, party_url = party_of(sr)
         party = (
-            format_html('<a href="{}">{}</a>', party_url, party_name)
+            f'<a href="{_e(party_url)}">{_e(party_name)}</a>'
             if party_url
-            else party_name
+            else _e(party_name)
         )
+        severity, status = _e(sr.severity), _e(sr.status)
         rows.append(
-            format_html(
-                '<tr><td data-label="{}"><a href="{}">{}</a></td>'
-                '<td data-label="{}"><a href="{}">{}</a></td>'
-                '<td data-label="{}">{}</td>'
-                '<td data-label="{}"><span class="badge badge--{}">{}</span></td>'
-                '<td data-label="{}"><span class="badge badge--{}">{}</span></td>'
-                '<td data-label="{}"><time datetime="{}">{}</time></td>'
-                '<td data-label="{}"><time datetime="{}">{}</time></td></tr>',
-                labels["number"],
-                url,
-                sr.number,
-                labels["title"],
-                url,
-                sr.title,
-                party_label,
-                party,
-                labels["severity"],
-                sr.severity,
-                severities.get(sr.severity, sr.severity),
-                labels["status"],
-                sr.status,
-                statuses.get(sr.status, sr.status),
-                labels["opened"],
-                machine_time(sr.created_at),
-                when(sr.created_at),
-                labels["updated"],
-                machine_time(sr.updated_at),
-                when(sr.updated_at),
+            mark_safe(  # noqa: S308 (every value escaped)
+                f'<tr><td data-label="{labels["number"]}"><a href="{url}">'
+                f"{_e(sr.number)}</a></td>"
+                f'<td data-label="{labels["title"]}"><a href="{url}">{_e(sr.title)}'
+                "</a></td>"
+                f'<td data-label="{party_label}">{party}</td>'
+                f'<td data-label="{labels["severity"]}"><span class="badge'
+                f' badge--{severity}">{_e(severities.get(sr.severity, sr.severity))}'
+                "</span></td>"
+                f'<td data-label="{labels["status"]}"><span class="badge'
+                f' badge--{status}">{_e(statuses.get(sr.status, sr.status))}'
+                "</span></td>"
+                f'<td data-label="{labels["opened"]}"><time'
+                f' datetime="{_e(machine_time(sr.created_at))}">'
+                f"{_e(when(sr.created_at))}</time></td>"
+                f'<td data-label="{labels["updated"]}"><time'
+                f' datetime="{_e(machine_time(sr.updated_at))}">'
+                f"{_e(when(sr.updated_at))}</time></td></tr>"
             )
         )
     return rows

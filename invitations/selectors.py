@@ -228,14 +228,21 @@ def invitation_activity_by_week(
     rows = Invitation.objects.filter(in_window, partner=partner).values_list(
         "status", "sent_at", "first_opened_at", "responded_at", "expires_at", named=True
     )
-    starts = [start for start, _ in bounds]
+    # Compared as POSIX timestamps: the bounds are in the person's zone and the
+    # moments in UTC, and each aware comparison across zones asks both for their
+    # offset (the bisections were most of this function's time).
+    starts = [start.timestamp() for start, _ in bounds]
+    low, high = window_start.timestamp(), window_end.timestamp()
+    names = tuple(series.items())
     counts = [dict.fromkeys(series, 0) for _ in bounds]
     for row in rows:
-        for name, moment_of in series.items():
+        for name, moment_of in names:
             moment = moment_of(row)
-            if moment is None or not window_start <= moment < window_end:
+            if moment is None:
                 continue
-            counts[bisect_right(starts, moment) - 1][name] += 1
+            stamp = moment.timestamp()
+            if low <= stamp < high:
+                counts[bisect_right(starts, stamp) - 1][name] += 1
     return [
         ActivityBucket(start=start, end=end, **counts[i])
         for i, (start, end) in enumerate(bounds)

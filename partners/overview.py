@@ -40,7 +40,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.safestring import SafeString, mark_safe
 
+from core.formatting import datetime_formatter, html_text
+from core.templatetags.portal import machine_time
 from partners.models import Partner, PartnerMembership
 
 Build = Callable[..., dict]
@@ -78,6 +81,11 @@ class RenderedPanel:
 
 
 _panels: dict[str, Panel] = {}
+
+
+def html_items(items) -> SafeString:
+    """Finished ``<li>`` items (each written with ``html_text``) as one block."""
+    return mark_safe("\n  ".join(items))  # noqa: S308 (every value escaped)
 
 
 def register_panel(
@@ -206,9 +214,23 @@ def ending_panel(*, partner, membership, now) -> dict:
         (item for source in sources for item in source.items),
         key=lambda item: item.ends_at,
     )
+    items = items[:ENDING_LIMIT]
+    when = datetime_formatter()
+    lines = []
+    for item in items:
+        title = html_text(item.title)
+        if item.url:
+            title = f'<a href="{html_text(item.url)}">{title}</a>'
+        lines.append(
+            f"<li>\n    {title}<br>\n    "
+            f'<span class="muted">{html_text(item.what)} · '
+            f'<time datetime="{html_text(machine_time(item.ends_at))}">'
+            f"{html_text(when(item.ends_at))}</time></span>\n  </li>"
+        )
     return {
         "days": ENDING_DAYS,
-        "items": items[:ENDING_LIMIT],
+        "items": items,
+        "items_html": html_items(lines),
         "total": sum(source.total for source in sources),
         "sources": sources,
     }
