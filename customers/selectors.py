@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from django.db.models import (
     Case,
     Count,
-    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -19,6 +18,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
 from django.shortcuts import get_object_or_404
 
 from core.converters import is_id
@@ -201,20 +201,20 @@ def _count_of(queryset) -> Coalesce:
 def _with_counts(qs, partner: Partner):
     """R11 counts for each row: the subscriptions the partner may see (all with
     admin privileges, else those it provisioned) and its open service requests."""
-    subscriptions = Subscription.objects.filter(customer_id=OuterRef("customer_id"))
+    # One correlated count: every subscription when the row has admin
+    # privileges, else the partner's own (a CASE over two counts compiled and
+    # ran both subqueries twice).
+    visible = Subscription.objects.filter(
+        Q(Exact(OuterRef("dap_active"), True)) | Q(provisioned_by=partner),
+        customer_id=OuterRef("customer_id"),
+    )
     return qs.annotate(
-        all_subscription_count=_count_of(subscriptions),
-        own_subscription_count=_count_of(subscriptions.filter(provisioned_by=partner)),
+        subscription_count=_count_of(visible),
         open_request_count=_count_of(
             ServiceRequest.objects.filter(
                 customer_id=OuterRef("customer_id"), partner=partner
             ).exclude(status=ServiceRequest.Status.RESOLVED)
         ),
-    ).annotate(
-        subscription_count=Case(
-            When(dap_active=True, then=F("all_subscription_count")),
-            default=F("own_subscription_count"),
-        )
     )
 
 
