@@ -90,6 +90,10 @@ def test_requests_list_links_to_request_in_bulk(client, author):
 def test_bulk_needs_the_request_permission(client, make_partner_user):
     client.force_login(make_partner_user(Role.BILLING_ADMIN, email="bo@contoso.test"))
     assert client.get(reverse("invitations:bulk")).status_code == 403
+    upload = SimpleUploadedFile("r.csv", b"email\nadmin@tailspin.example\n")
+    response = client.post(reverse("invitations:bulk"), {"file": upload})
+    assert response.status_code == 403
+    assert not Invitation.objects.exists()
 
 
 @pytest.mark.parametrize("limit", [1000])
