@@ -48,6 +48,8 @@ class JsonFormatter(logging.Formatter):
         for key in ("status_code", "event", "invitation_id", "partner_id"):
             if hasattr(record, key):
                 payload[key] = getattr(record, key)
+        # core.security_log: the event's fields (hashed address, client address).
+        payload.update(getattr(record, "security", None) or {})
         # A refused or missing page is a warning, not a crash: no traceback.
         if record.exc_info and getattr(record, "status_code", 500) >= 500:
             payload["exception"] = redact(self.formatException(record.exc_info))

@@ -33,6 +33,8 @@ class Role(models.TextChoices):
     SALES_AGENT = "sales_agent", _("Sales agent")
     HELPDESK_AGENT = "helpdesk_agent", _("Helpdesk agent")
     BILLING_ADMIN = "billing_admin", _("Billing admin")
+    # R26: manages the partner's people and nothing else.
+    USER_MANAGEMENT_ADMIN = "user_management_admin", _("User management admin")
 
 
 class Partner(models.Model):
@@ -43,6 +45,11 @@ class Partner(models.Model):
         _("public id"), default=uuid.uuid4, unique=True, editable=False
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # R28: a Global admin may require two-step verification of every partner user,
+    # not only of the roles that always need it.
+    require_two_step = models.BooleanField(
+        _("require two-step verification for everyone"), default=False
+    )
 
     class Meta:
         verbose_name = _("partner")

@@ -23,6 +23,7 @@ class Action:
     END_RELATIONSHIP = "end_relationship"
     VIEW_OVERVIEW = "view_overview"
     VIEW_SERVICE_REQUESTS = "view_service_requests"
+    MANAGE_USERS = "manage_users"
 
 
 ADMINS = frozenset({R.GLOBAL_ADMIN, R.ADMIN_AGENT})
@@ -39,7 +40,14 @@ ROLES_FOR_ACTION: dict[str, frozenset[str]] = {
     Action.VIEW_OVERVIEW: EVERY_ROLE,
     # Those who may open service requests follow them (R44).
     Action.VIEW_SERVICE_REQUESTS: ADMINS | {R.HELPDESK_AGENT},
+    # R26: the partner's people.
+    Action.MANAGE_USERS: frozenset({R.GLOBAL_ADMIN, R.USER_MANAGEMENT_ADMIN}),
 }
+
+# R28: these roles (and staff) cannot work without two-step verification.
+TWO_STEP_REQUIRED_ROLES = frozenset(
+    {R.GLOBAL_ADMIN, R.ADMIN_AGENT, R.USER_MANAGEMENT_ADMIN}
+)
 
 
 def membership_of(user):

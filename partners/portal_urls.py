@@ -1,6 +1,6 @@
 from django.urls import path
 
-from partners import views
+from partners import account_urls, two_step_urls, views
 
 # The partner user's own pages (DESIGN 8.7), namespaced "partners".
 app_name = "partners"
@@ -14,3 +14,4 @@ urlpatterns = [
         name="notifications_read",
     ),
 ]
+urlpatterns += account_urls.portal_patterns + two_step_urls.portal_patterns

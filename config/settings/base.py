@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF
@@ -30,7 +31,16 @@ DJANGO_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
 ]
-THIRD_PARTY_APPS = ["csp", "django_countries"]
+THIRD_PARTY_APPS = [
+    "csp",
+    "django_countries",
+    # R28: two-step verification: authenticator apps (TOTP), recovery codes
+    # (static tokens) and passkeys (WebAuthn), as second factors after the password.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
+]
 LOCAL_APPS = ["core", "partners", "customers", "invitations"]
 # After the portal's apps: core's `db_worker` (the library's worker plus crash
 # recovery, core/management/commands/db_worker.py) takes precedence over theirs.
@@ -51,6 +61,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # R28: request.user.is_verified() once the second step is done this session.
+    "django_otp.middleware.OTPMiddleware",
+    # Sessions end after SESSION_IDLE_SECONDS without a request and
+    # SESSION_COOKIE_AGE after sign-in; each is listed on My account (R30).
+    "core.sessions.SessionActivityMiddleware",
+    # R28: a person signed in with a password whose second step is due reaches
+    # only that step (or its set-up, where their role requires one).
+    "partners.two_step.TwoStepRequiredMiddleware",
     # R45: dates and times in the signed-in person's time zone.
     "core.time_middleware.PersonTimeZoneMiddleware",
     # A signed-in user's pages are kept by no cache (unless a view says otherwise).
@@ -101,7 +119,10 @@ AUTH_PASSWORD_VALIDATORS = [
         "NAME": "django.contrib.auth.password_validation."
         "UserAttributeSimilarityValidator"
     },
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -109,12 +130,37 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sign-in throttling: this many failures for one email address within the window
-# lock that address out until the window passes.
+# R29 sign-in throttling, in the shared cache. Each attempt is counted before the
+# password (or code) is checked: LOGIN_FAILURE_LIMIT attempts for one account from
+# one client address, and LOGIN_IP_FAILURE_LIMIT from one client address whatever
+# the account, within LOGIN_LOCKOUT_SECONDS; a success clears the account's count
+# for that address. Nobody elsewhere is affected, so a stranger cannot lock a
+# person out. Codes (second step, sign-up) share the scheme (CODE_FAILURE_LIMIT).
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=20)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+CODE_FAILURE_LIMIT = env.int("CODE_FAILURE_LIMIT", default=5)
+# How many proxies in front of the portal append to X-Forwarded-For; their
+# entries are trusted, counted from the right. 0: the socket's address only.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
+# Per-process memory by default (one runserver); production requires a shared
+# cache (CACHE_URL=redis://127.0.0.1:6379/0) so every worker sees the same limits.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}
+
+# Sessions: 30 minutes idle, 12 hours at most from sign-in.
+SESSION_COOKIE_AGE = env.int("SESSION_MAX_SECONDS", default=12 * 3600)
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+# R26/R27: set-password links for added users last 7 days; reset links 1 hour.
+SET_PASSWORD_TIMEOUT = env.int("SET_PASSWORD_TIMEOUT", default=7 * 24 * 3600)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+
+# R28: authenticator apps show this name beside the account.
+OTP_TOTP_ISSUER = "Reseller portal"
+# Passkeys are a second factor here, never a sign-in on their own.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_RP_NAME = "Reseller portal"
+# The relying party is the portal's own host; browsers check the origin.
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French")), ("de", _("German"))]
@@ -144,6 +190,19 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portal@portal.example")
 
 # The product's own settings.
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# R28 passkeys: the relying party is the portal's host name (WebAuthn accepts no IP
+# address: locally, open http://localhost:8000 to use one), and the origins a
+# passkey may be used from.
+OTP_WEBAUTHN_RP_ID = env(
+    "WEBAUTHN_RP_ID",
+    default=(urlsplit(PORTAL_BASE_URL).hostname or "").replace(
+        "127.0.0.1", "localhost"
+    ),
+)
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list(
+    "WEBAUTHN_ALLOWED_ORIGINS",
+    default=[PORTAL_BASE_URL.replace("://127.0.0.1", "://localhost")],
+)
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=90)
 # R22: emails a partner may send from the portal in any hour.
 SEND_LIMIT_PER_HOUR = env.int("SEND_LIMIT_PER_HOUR", default=200)

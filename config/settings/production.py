@@ -3,12 +3,19 @@
 from .base import *  # noqa: F403
 from .base import env
 
+from urllib.parse import urlsplit
+
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Required: invitation links in email drafts must point at the real portal.
 PORTAL_BASE_URL = env("PORTAL_BASE_URL").rstrip("/")
+# R28 passkeys belong to the portal's real host.
+OTP_WEBAUTHN_RP_ID = env("WEBAUTHN_RP_ID", default=urlsplit(PORTAL_BASE_URL).hostname)
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list(
+    "WEBAUTHN_ALLOWED_ORIGINS", default=[PORTAL_BASE_URL]
+)
 
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
