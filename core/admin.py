@@ -287,3 +287,7 @@ class TaskAdmin(QueueAdmin):
             ),
             refusals=[],
         )
+
+
+# R28: second factors, shown without their secrets (core/device_admin.py).
+from core import device_admin  # noqa: E402, F401

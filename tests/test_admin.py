@@ -552,3 +552,32 @@ def test_country_filters_and_columns_name_the_countries(client, root):
     client.cookies["django_language"] = "fr"
     html = client.get(url(german.__class__), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert ">Allemagne</a>" in html
+
+
+# --- R28: second factors without their secrets ---------------------------------------
+
+
+def test_the_admin_never_shows_an_authenticator_key(client, root):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = BUILDERS[TOTPDevice]()
+    for path in [url(TOTPDevice), url(TOTPDevice, "change", device.pk)]:
+        html = client.get(path).content.decode()
+        assert device.key not in html
+        assert "qrcode" not in html
+    assert client.get(url(TOTPDevice, "add")).status_code == 403
+
+
+def test_a_superuser_deletes_a_lost_authenticator_and_it_is_logged(
+    client, root, caplog
+):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = BUILDERS[TOTPDevice]()
+    with caplog.at_level("INFO", logger="security"):
+        response = client.post(url(TOTPDevice, "delete", device.pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    assert [r.event for r in caplog.records if r.name == "security"] == [
+        "second_factor_removed"
+    ]

@@ -9,6 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 
 from core.models import Notification, OutgoingEmail
@@ -79,6 +81,12 @@ BUILDERS = {
         partner=factories.PartnerFactory(),
         created_by=factories.UserFactory(),
         total=1,
+    ),
+    TOTPDevice: lambda: TOTPDevice.objects.create(
+        user=factories.UserFactory(), name="Phone", confirmed=True
+    ),
+    StaticDevice: lambda: StaticDevice.objects.create(
+        user=factories.UserFactory(), name="Recovery codes", confirmed=True
     ),
     InvitationReminder: lambda: InvitationReminder.objects.create(
         invitation=factories.InvitationFactory(),

@@ -51,6 +51,13 @@ PARTNER_USERS = [
         "contoso",
         [Role.BILLING_ADMIN],
     ),
+    (
+        "uma.users@contoso.example",
+        "Uma",
+        "Users",
+        "contoso",
+        [Role.USER_MANAGEMENT_ADMIN],
+    ),
     ("admin@fabrikam.example", "Frida", "Fabrikam", "fabrikam", [Role.ADMIN_AGENT]),
     ("admin@northwind.example", "Nora", "Northwind", "northwind", [Role.ADMIN_AGENT]),
 ]
@@ -403,6 +410,11 @@ class Command(BaseCommand):
                 "Helpdesk agent",
             ),
             ("bill.billing@contoso.example", "Contoso Cloud Partners", "Billing admin"),
+            (
+                "uma.users@contoso.example",
+                "Contoso Cloud Partners",
+                "User management admin",
+            ),
             ("admin@fabrikam.example", "Fabrikam Deutschland", "Admin agent"),
             ("admin@northwind.example", "Northwind Federal", "Admin agent"),
             ("admin@adatum.example", "Adatum (customer)", "Administrator"),
