@@ -373,6 +373,8 @@ def make_context(opts: Options) -> Context:
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "PORTAL_BASE_URL": "http://127.0.0.1",
         "EMAIL_URL": "dummymail://",
+        # Production requires a shared cache (R29); the machine's Redis.
+        "CACHE_URL": os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/14"),
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
     }
