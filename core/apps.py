@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self):
+        from core import checks  # noqa: F401  (registers the R29 system checks)
         from core.converters import IdConverter
 
         # Before any URLconf is loaded: the apps' URLs use <id:...>.

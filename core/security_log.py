@@ -12,25 +12,31 @@ import logging
 
 from django.conf import settings
 
+from core.addresses import fold_email
 from core.client_ip import client_ip
 
 logger = logging.getLogger("security")
 
-FORBIDDEN_FIELDS = frozenset({"password", "code", "token", "secret"})
+# Never logged, whatever a caller passes: these names, and any name ending in
+# one of them (new_password, otp_code, recovery_codes, api_token...).
+FORBIDDEN_FIELDS = frozenset({"password", "code", "token", "secret", "otp"})
+
+
+def _forbidden(name: str) -> bool:
+    word = name.lower().rsplit("_", 1)[-1]
+    return word in FORBIDDEN_FIELDS or word.removesuffix("s") in FORBIDDEN_FIELDS
 
 
 def address_hash(email: str) -> str:
     """A keyed hash of the address: stable for one deployment, not reversible by
     trying known addresses without the secret key."""
     return hmac.new(
-        settings.SECRET_KEY.encode(), email.strip().lower().encode(), hashlib.sha256
+        settings.SECRET_KEY.encode(), fold_email(email).encode(), hashlib.sha256
     ).hexdigest()[:24]
 
 
 def security_event(event: str, *, request=None, email: str = "", **fields) -> None:
-    extra = {
-        key: value for key, value in fields.items() if key not in FORBIDDEN_FIELDS
-    }
+    extra = {key: value for key, value in fields.items() if not _forbidden(key)}
     if email:
         extra["address_hash"] = address_hash(email)
     extra["client_ip"] = client_ip(request)

@@ -1,23 +1,92 @@
 from django import forms
-from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
-from partners.backends import sign_in_locked_out
+from core import throttle
+from core.addresses import fold_email
+from core.security_log import security_event
+from partners.backends import (
+    ACCOUNT_LIMIT,
+    CLIENT_LIMIT,
+    INVALID_ADDRESS,
+    sign_in_refusal,
+    sign_in_throttled,
+)
 
-LOCKED_OUT = _(
-    "Too many failed sign-in attempts for this account. "
-    "Wait %(minutes)s minutes, then try again."
+THROTTLED = {
+    ACCOUNT_LIMIT: _(
+        "Too many failed sign-in attempts for this account from your network. "
+        "Wait %(minutes)s minutes, then try again."
+    ),
+    CLIENT_LIMIT: _(
+        "Too many failed sign-in attempts from your network. "
+        "Wait %(minutes)s minutes, then try again."
+    ),
+}
+INVALID_ADDRESS_MESSAGE = _(
+    "Enter a valid email address. The part before the @ can contain only "
+    "unaccented letters (a–z), digits and punctuation."
 )
 
 
 def lockout_minutes() -> int:
-    return max(1, round(settings.LOGIN_LOCKOUT_SECONDS / 60))
+    return throttle.minutes_left()
 
 
-class SignInForm(forms.Form):
-    """Email + password sign-in, throttled per email address."""
+class ThrottledSignIn:
+    """The sign-in steps both forms share: ask the throttle first (no password
+    evaluated when it refuses), authenticate through partners.backends (which
+    counts the try before the hash), say clearly why a sign-in was refused, and
+    log the success."""
+
+    email_field_name = "email"
+    site = "portal"
+
+    def _throttled_error(self, limit: str) -> forms.ValidationError:
+        return forms.ValidationError(
+            THROTTLED[limit], code="locked_out", params={"minutes": lockout_minutes()}
+        )
+
+    @sensitive_variables("password")
+    def authenticate_throttled(self, email: str, password: str):
+        """The user, or a ValidationError saying why not (a field error for an
+        unacceptable address)."""
+        limit = sign_in_throttled(self.request, email)
+        if limit is not None:
+            security_event(
+                "sign_in_throttled",
+                request=self.request,
+                email=email,
+                limit=limit,
+                site=self.site,
+            )
+            raise self._throttled_error(limit)
+        user = authenticate(self.request, email=email, password=password)
+        if user is not None:
+            return user
+        refusal = sign_in_refusal(self.request)
+        if refusal == INVALID_ADDRESS:
+            raise forms.ValidationError(
+                {self.email_field_name: INVALID_ADDRESS_MESSAGE}
+            )
+        if refusal in THROTTLED:
+            raise self._throttled_error(refusal)
+        raise self.get_invalid_login_error()
+
+    def log_success(self, email: str, user) -> None:
+        security_event(
+            "sign_in_succeeded",
+            request=self.request,
+            email=fold_email(email),
+            user_id=user.pk,
+            site=self.site,
+        )
+
+
+class SignInForm(ThrottledSignIn, forms.Form):
+    """Email + password sign-in, throttled per account and client address (R29)."""
 
     email = forms.EmailField(
         label=_("Email address"),
@@ -37,7 +106,6 @@ class SignInForm(forms.Form):
 
     error_messages = {
         "invalid_login": _("The email address or password is incorrect."),
-        "locked_out": LOCKED_OUT,
     }
 
     def __init__(self, request=None, *args, **kwargs):
@@ -45,48 +113,56 @@ class SignInForm(forms.Form):
         self.user_cache = None
         super().__init__(*args, **kwargs)
 
+    def get_invalid_login_error(self):
+        return forms.ValidationError(
+            self.error_messages["invalid_login"], code="invalid_login"
+        )
+
+    @sensitive_variables("password")
     def clean(self):
         email = self.cleaned_data.get("email")
         password = self.cleaned_data.get("password")
         if not email or not password:
             return self.cleaned_data
-        # The backend counts failures and refuses a locked-out address; asking
-        # first gives the clear message instead of "incorrect".
-        if sign_in_locked_out(email):
-            raise forms.ValidationError(
-                self.error_messages["locked_out"],
-                code="locked_out",
-                params={"minutes": lockout_minutes()},
-            )
-        self.user_cache = authenticate(self.request, email=email, password=password)
-        if self.user_cache is None:
-            raise forms.ValidationError(
-                self.error_messages["invalid_login"], code="invalid_login"
-            )
+        self.user_cache = self.authenticate_throttled(email, password)
+        self.log_success(email, self.user_cache)
         return self.cleaned_data
 
     def get_user(self):
         return self.user_cache
 
 
-class StaffSignInForm(AdminAuthenticationForm):
-    """The Django admin's sign-in: by email, throttled like the portal's (R18, §7)."""
+class StaffSignInForm(ThrottledSignIn, AdminAuthenticationForm):
+    """The Django admin's sign-in: by email, on the portal's backend and counters
+    (R18, R29, §7)."""
 
-    error_messages = {
-        **AdminAuthenticationForm.error_messages,
-        "locked_out": LOCKED_OUT,
-    }
+    email_field_name = "username"
+    site = "admin"
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
         self.fields["username"].label = _("Email address")
 
+    @sensitive_variables("password")
     def clean(self):
         username = self.cleaned_data.get("username")
-        if username and sign_in_locked_out(username):
-            raise forms.ValidationError(
-                self.error_messages["locked_out"],
-                code="locked_out",
-                params={"minutes": lockout_minutes()},
+        password = self.cleaned_data.get("password")
+        if username is None or not password:
+            return self.cleaned_data
+        user = self.authenticate_throttled(username, password)
+        try:
+            # Staff only: a partner user's right password opens no admin.
+            self.confirm_login_allowed(user)
+        except forms.ValidationError:
+            security_event(
+                "sign_in_failed",
+                request=self.request,
+                email=username,
+                reason="not_staff",
+                user_id=user.pk,
+                site=self.site,
             )
-        return super().clean()
+            raise
+        self.user_cache = user
+        self.log_success(username, user)
+        return self.cleaned_data

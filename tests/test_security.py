@@ -434,6 +434,7 @@ def test_check_deploy_is_clean_with_production_settings():
         + "-Production-like-secret-key-for-the-check-0123456789",
         "DJANGO_ALLOWED_HOSTS": "portal.example",
         "PORTAL_BASE_URL": "https://portal.example",
+        "CACHE_URL": "redis://127.0.0.1:6379/15",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -1,11 +1,28 @@
 """Production settings: every secret from the environment, HTTPS everywhere."""
 
-from .base import *  # noqa: F403
-from .base import env
-
 from urllib.parse import urlsplit
 
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import CACHES, env
+
 DEBUG = False
+
+# R29: sign-in limits must be counted once for every worker and server. A cache
+# in each process's memory (or none, or files on one machine's disk) would let
+# each gunicorn worker count alone, multiplying the limits: refuse to start.
+PER_PROCESS_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+    "django.core.cache.backends.filebased.FileBasedCache",
+}
+if CACHES["default"]["BACKEND"] in PER_PROCESS_CACHES:
+    raise ImproperlyConfigured(
+        "Production needs a shared cache for sign-in throttling (R29), not "
+        f"{CACHES['default']['BACKEND']}: set CACHE_URL=redis://HOST:6379/0 "
+        "(e.g. CACHE_URL=redis://127.0.0.1:6379/0)."
+    )
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])

@@ -1,4 +1,5 @@
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import PASSWORD, UserFactory
@@ -53,14 +54,36 @@ def test_failed_sign_in_shows_clear_message_and_no_500(
     assert "_auth_user_id" not in client.session
 
 
-def test_ten_wrong_passwords_lock_the_account_out(client, settings):
-    UserFactory(email="ava@contoso.example")
+def test_wrong_passwords_lock_the_account_out_from_that_address_only(client, settings):
+    # R29: the limit is per (account, client address): the guesser's network is
+    # refused, even with the right password; the person elsewhere is not.
+    user = UserFactory(email="ava@contoso.example")
     for _ in range(settings.LOGIN_FAILURE_LIMIT):
-        post_login(client, "ava@contoso.example", "wrong")
-    # Even the right password is refused while locked out.
+        response = post_login(client, "ava@contoso.example", "wrong")
+        assert "password is incorrect." in response.content.decode()
     response = post_login(client, "ava@contoso.example", PASSWORD)
     assert response.status_code == 400
-    assert "Too many failed sign-in attempts" in response.content.decode()
+    assert (
+        "Too many failed sign-in attempts for this account from your network. "
+        "Wait 15 minutes, then try again."
+    ) in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+    elsewhere = Client(REMOTE_ADDR="198.51.100.7")
+    response = elsewhere.post(
+        reverse("login"), {"email": "ava@contoso.example", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert elsewhere.session["_auth_user_id"] == str(user.pk)
+
+
+def test_a_non_ascii_local_part_is_refused_with_a_clear_message(client):
+    UserFactory(email="ava.admin@contoso.example")
+    response = post_login(client, "ava.adm\u0131n@contoso.example", PASSWORD)
+    assert response.status_code == 400
+    assert "The part before the @ can contain only unaccented letters" in (
+        response.content.decode()
+    )
     assert "_auth_user_id" not in client.session
 
 
