@@ -1,4 +1,4 @@
-"""Structured logging to stdout, with invitation links redacted (R7)."""
+"""Structured logging to stdout, with invitation and password links redacted (R7)."""
 
 import json
 import logging
@@ -14,10 +14,15 @@ _ID_CHAR = r"(?:[0-9A-Za-z]|%(?:3[0-9]|[46][1-9A-Fa-f]|[57][0-9Aa]))"
 _HEX_CHAR = r"(?:[0-9A-Fa-f]|%(?:3[0-9]|[46][1-6]))"
 _DASH = r"(?:-|%2[Dd])"
 _TOKEN_SHAPE = re.compile(rf"{_ID_CHAR}{{1,13}}{_DASH}{_HEX_CHAR}{{40}}")
+# Password-reset and set-password links (R26/R27): Django's reset token, a
+# base-36 timestamp, a dash and 32 hex digits (partners.passwords).
+_PASSWORD_TOKEN_SHAPE = re.compile(
+    rf"{_ID_CHAR}{{1,13}}{_DASH}{_HEX_CHAR}{{32}}(?![0-9A-Fa-f]|%(?:3[0-9]|[46][1-6]))"
+)
 
 
 def redact(text: str) -> str:
-    return _TOKEN_SHAPE.sub("[redacted]", text)
+    return _PASSWORD_TOKEN_SHAPE.sub("[redacted]", _TOKEN_SHAPE.sub("[redacted]", text))
 
 
 class RedactInvitationTokens(logging.Filter):

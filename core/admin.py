@@ -16,7 +16,7 @@ from core.admin_helpers import (
     report_outcome,
 )
 from core.mail import email_retry, shown_to_staff
-from core.models import Notification, OutgoingEmail
+from core.models import Notification, OutgoingEmail, UserSession
 from core.notifications import KINDS, notice_kind, notice_text
 from core.services import notification_email_send, recipient_language
 from core.tasks import task_retry
@@ -291,3 +291,22 @@ class TaskAdmin(QueueAdmin):
 
 # R28: second factors, shown without their secrets (core/device_admin.py).
 from core import device_admin  # noqa: E402, F401
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(PortalModelAdmin):
+    """Who is signed in where (R30): read-only; a session ends from My account,
+    by removing the person, or when its limits pass."""
+
+    list_display = ["user", "user_agent", "client_ip", "created_at", "last_seen_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__email", "client_ip"]
+    date_hierarchy = "created_at"
+    fields = ["user", "user_agent", "client_ip", "created_at", "last_seen_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request)

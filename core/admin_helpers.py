@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 # Columns that never leave the database through an export: the link nonce feeds
 # the invitation HMAC (R7), and a password hash is a password hash.
-NEVER_EXPORTED = frozenset({"link_nonce", "password"})
+NEVER_EXPORTED = frozenset({"link_nonce", "password", "session_key", "key", "token"})
 # Spreadsheets run a cell that starts with one of these as a formula (CSV
 # injection): such cells are prefixed with an apostrophe.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

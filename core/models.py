@@ -130,3 +130,34 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return f"{self.worker_id} ({self.host}:{self.pid})"
+
+
+class UserSession(models.Model):
+    """One signed-in session of a person, for My account's list (R30).
+
+    Written at sign-in by core.sessions, its ``last_seen_at`` refreshed at most once
+    a minute, and removed when the session ends (sign-out, time limits, "Sign out
+    other sessions", password change, user removed). The session itself stays in
+    the session store; this row only describes it.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="portal_sessions",
+        verbose_name=_("user"),
+    )
+    session_key = models.CharField(_("session"), max_length=40, unique=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    client_ip = models.CharField(_("address"), max_length=45, blank=True)
+    created_at = models.DateTimeField(_("signed in"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last seen"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["-last_seen_at", "-id"]
+        indexes = [models.Index(fields=["user", "-last_seen_at"], name="session_user")]
+
+    def __str__(self):
+        return f"{self.user_id} ({self.created_at:%Y-%m-%d %H:%M})"

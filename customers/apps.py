@@ -22,3 +22,9 @@ class CustomersConfig(AppConfig):
 
         # R42: recent activity and open service requests on the Overview.
         overview.register()
+
+        from customers import people
+
+        # R26: a removed partner user leaves every support contact list.
+        people.connect()
+

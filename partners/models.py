@@ -133,3 +133,69 @@ class MembershipRole(models.Model):
 
     def __str__(self):
         return str(self.get_role_display())
+
+
+class PartnerUserEvent(models.Model):
+    """One change to a partner's people (R26), for the activity log (R41).
+
+    Written in the same transaction as the change; never edited. ``details`` holds
+    what changed (roles before and after, the address) so the row still reads
+    right after the person is gone.
+    """
+
+    class Kind(models.TextChoices):
+        ADDED = "added", _("User added")
+        ROLES_CHANGED = "roles_changed", _("Roles changed")
+        REMOVED = "removed", _("User removed")
+        TWO_STEP_POLICY = (
+            "two_step_policy_changed",
+            _("Two-step verification requirement changed"),
+        )
+
+    partner = models.ForeignKey(
+        Partner,
+        on_delete=models.CASCADE,
+        related_name="user_events",
+        verbose_name=_("partner"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    at = models.DateTimeField(_("time"), db_index=True)
+
+    class Meta:
+        verbose_name = _("user event")
+        verbose_name_plural = _("user events")
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    kind__in=[
+                        "added",
+                        "roles_changed",
+                        "removed",
+                        "two_step_policy_changed",
+                    ]
+                ),
+                name="partner_user_event_kind_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["partner", "-at"], name="user_event_recent")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.at:%Y-%m-%d})"

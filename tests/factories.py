@@ -226,3 +226,29 @@ def queued_task():
 
     result = send_email.enqueue(email_id=OutgoingEmailFactory().pk)
     return DBTaskResult.objects.get(pk=result.id)
+
+
+class UserSessionFactory(factory.django.DjangoModelFactory):
+    """A session record of My account (R30)."""
+
+    class Meta:
+        model = "core.UserSession"
+
+    user = factory.SubFactory(UserFactory)
+    session_key = factory.Sequence(lambda n: f"session{n:032d}")
+    user_agent = "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0.0.0 Safari/537.36"
+    client_ip = "203.0.113.7"
+
+
+class PartnerUserEventFactory(factory.django.DjangoModelFactory):
+    """A change to a partner's people (R26)."""
+
+    class Meta:
+        model = "partners.PartnerUserEvent"
+
+    partner = factory.SubFactory(PartnerFactory)
+    actor = factory.SubFactory(UserFactory)
+    subject = factory.SubFactory(UserFactory)
+    kind = "added"
+    details = factory.LazyAttribute(lambda o: {"email": o.subject.email})
+    at = factory.LazyFunction(timezone.now)

@@ -13,7 +13,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 
-from core.models import Notification, OutgoingEmail
+from core.models import Notification, OutgoingEmail, UserSession
 from customers.models import (
     Customer,
     CustomerMembership,
@@ -27,7 +27,7 @@ from customers.models import (
     SupportContact,
 )
 from invitations.models import BulkRequest, Invitation, InvitationReminder
-from partners.models import Partner, PartnerMembership
+from partners.models import Partner, PartnerMembership, PartnerUserEvent
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +45,7 @@ BUILDERS = {
     PartnerMembership: lambda: factories.partner_user(),
     Notification: lambda: factories.NotificationFactory(),
     OutgoingEmail: lambda: factories.OutgoingEmailFactory(),
+    UserSession: lambda: factories.UserSessionFactory(),
     DBTaskResult: factories.queued_task,
     Customer: lambda: factories.CustomerFactory(),
     CustomerMembership: lambda: factories.CustomerMembershipFactory(),
@@ -82,6 +83,7 @@ BUILDERS = {
         created_by=factories.UserFactory(),
         total=1,
     ),
+    PartnerUserEvent: lambda: factories.PartnerUserEventFactory(),
     TOTPDevice: lambda: TOTPDevice.objects.create(
         user=factories.UserFactory(), name="Phone", confirmed=True
     ),
