@@ -22,6 +22,16 @@ class Customer(models.Model):
     country = CountryField(_("country/region"))
     cloud = models.CharField(_("cloud"), max_length=16, choices=Cloud.choices)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # 8.2: the relationship request whose link the organisation signed up through
+    # (an id, not a key: customers sits below invitations). At most
+    # invitations.sign_up.ORGANISATIONS_PER_LINK organisations share one.
+    signed_up_through = models.PositiveBigIntegerField(
+        _("signed up through request"),
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=True,
+    )
 
     class Meta:
         verbose_name = _("customer")

@@ -10,11 +10,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from core.addresses import fold_email, is_acceptable_address
 from core.countries import country_name
-from customers.models import Customer
 from invitations.models import Invitation
 from partners.models import Cloud
 
+INVALID_ADDRESS_MESSAGE = _(
+    "Enter a valid email address. The part before the @ can contain only "
+    "unaccented letters (a–z), digits and punctuation."
+)
 DAP_LABEL = _(
     "Include delegated administration privileges for Azure Active Directory and "
     "Office 365"
@@ -131,10 +135,12 @@ class CountryChoiceField(forms.ChoiceField):
 
 
 class SignUpForm(forms.Form):
-    """Create an account for your organisation (the customer and its first admin).
+    """Create an account for your organisation (step 1 of 2, DESIGN 8.2).
 
-    Every field is checked in one pass (the password rules, a domain or address
-    already taken, R4's country), so all the errors show at once.
+    Every field is checked in one pass (the password rules, R4's country, the
+    address at the organisation's domain), so all the errors show at once.
+    Whether the domain or the address is already known is not said here: the
+    emailed code comes first (invitations.sign_up).
     """
 
     organisation = forms.CharField(label=_("Organisation name"), max_length=200)
@@ -146,8 +152,17 @@ class SignUpForm(forms.Form):
         help_text=_("For example contoso.example."),
     )
     country = CountryChoiceField(label=_("Country/region"))
+    first_name = forms.CharField(label=_("Administrator's first name"), max_length=150)
+    last_name = forms.CharField(label=_("Administrator's last name"), max_length=150)
     # 150: the address is also the account's username.
-    email = forms.EmailField(label=_("Administrator's email address"), max_length=150)
+    email = forms.EmailField(
+        label=_("Administrator's email address"),
+        max_length=150,
+        help_text=_(
+            "An address at your organisation's domain: we email a code to it "
+            "before the account is created."
+        ),
+    )
     password = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -212,32 +227,57 @@ class SignUpForm(forms.Form):
         return name
 
     def clean_domain(self):
-        domain = self.cleaned_data["domain"].lower()
-        if Customer.objects.filter(domain__iexact=domain).exists():
+        return self.cleaned_data["domain"].lower()
+
+    def _clean_name(self, name):
+        value = self.cleaned_data[name].strip()
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
             raise forms.ValidationError(
-                _("An organisation with the domain %(domain)s already exists."),
-                code="domain_taken",
-                params={"domain": domain},
+                _("A name cannot contain line breaks or control characters."),
+                code="control_characters",
             )
-        return domain
+        return value
+
+    def clean_first_name(self):
+        return self._clean_name("first_name")
+
+    def clean_last_name(self):
+        return self._clean_name("last_name")
 
     def clean_email(self):
-        email = self.cleaned_data["email"]
-        if get_user_model().objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _("An account with this email address already exists."),
-                code="email_taken",
-            )
+        # R29: folded as sign-in folds it, and only an ASCII local part.
+        email = fold_email(self.cleaned_data["email"])
+        if not is_acceptable_address(email):
+            raise forms.ValidationError(INVALID_ADDRESS_MESSAGE, code="invalid")
         return email
 
     def clean(self):
         data = super().clean()
+        email, domain = data.get("email"), data.get("domain")
+        if email and domain and email.rpartition("@")[2] != domain:
+            # 8.2: the code sent to this address proves the domain is theirs.
+            self.add_error(
+                "email",
+                forms.ValidationError(
+                    _(
+                        "Use an address at %(domain)s: the code we send to it "
+                        "shows that the domain is your organisation's."
+                    ),
+                    code="outside_domain",
+                    params={"domain": domain},
+                ),
+            )
         password = data.get("password")
         if password:
-            # With the address and the domain, so a password made of them is refused
-            # (UserAttributeSimilarityValidator) in the same pass as the rest.
-            email = data.get("email") or self.data.get("email", "")
-            user = get_user_model()(username=email, email=email)
+            # With the address and the names, so a password made of them is
+            # refused (UserAttributeSimilarityValidator) in the same pass.
+            email = email or self.data.get("email", "")
+            user = get_user_model()(
+                username=email,
+                email=email,
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+            )
             try:
                 validate_password(password, user)
             except forms.ValidationError as exc:
@@ -253,3 +293,32 @@ class SignUpForm(forms.Form):
         name = self.first_error()
         if name:
             self.fields[name].widget.attrs["autofocus"] = True
+
+
+class SignUpCodeForm(forms.Form):
+    """Step 2 of the sign-up: the 6-digit code from the email (spaces allowed)."""
+
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=20,
+        help_text=_("The 6 digits from the email we sent."),
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "autofocus": True,
+            }
+        ),
+        error_messages={
+            "required": _("Enter the 6-digit code from the email."),
+            "max_length": _("Enter the 6-digit code from the email."),
+        },
+    )
+
+    def clean_code(self):
+        code = "".join(self.cleaned_data["code"].split()).replace("-", "")
+        if len(code) != 6 or not code.isascii() or not code.isdigit():
+            raise forms.ValidationError(
+                _("Enter the 6-digit code from the email."), code="invalid"
+            )
+        return code

@@ -1,7 +1,7 @@
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import path
 
-from invitations import bulk_views, views
+from invitations import bulk_views, sign_up_views, views
 from invitations.experiences import EXPERIENCES
 
 app_name = "invitations"
@@ -73,5 +73,11 @@ urlpatterns = [
         name="send",
     ),
     path("invitations/accept/<str:token>/", views.accept, name="accept"),
+    # DESIGN 8.2: step 2 of "Create an account for your organisation".
+    path(
+        "portals/sign-up/<str:sign_up_id>/",
+        sign_up_views.sign_up_code,
+        name="sign_up_code",
+    ),
     *experience_urlpatterns(EXPERIENCES),
 ]

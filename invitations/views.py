@@ -20,8 +20,7 @@ from core.links import mailto_url, reverse_each
 from core.pagination import paginate
 from customers import selectors as customer_selectors
 from customers.permissions import customer_admin_membership
-from customers.services import customer_create_with_admin
-from invitations import selectors, services, tokens
+from invitations import selectors, services, sign_up, tokens
 from invitations.experiences import EXPERIENCES, Experience, experience_for
 from invitations.forms import (
     DraftForm,
@@ -39,6 +38,8 @@ PAGE_SIZE = 25
 # this placeholder instead (as Django's password-reset view does).
 SESSION_KEY = "_invitation_link"
 SESSION_PLACEHOLDER = "session"
+# A sign-up waiting for its emailed code (invitations.sign_up.PendingSignUp).
+SIGN_UP_SESSION_KEY = "_pending_sign_up"
 Status = Invitation.Status
 
 
@@ -516,32 +517,35 @@ def _sign_in(visit):
 
 
 def _sign_up(visit):
-    form = SignUpForm(visit.request.POST, partner=visit.invitation.partner)
+    """Step 1 of "Create an account for your organisation" (DESIGN 8.2): nothing
+    is created; a code goes to the address and the code page follows."""
+    request = visit.request
+    if request.user.is_authenticated:
+        messages.error(request, signed_in_refusal(request.user))
+        return visit.again()
+    form = SignUpForm(request.POST, partner=visit.invitation.partner)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            _customer, user = customer_create_with_admin(
-                name=data["organisation"],
-                domain=data["domain"],
-                country=data["country"],
-                cloud=visit.invitation.partner.cloud,
-                email=data["email"],
-                password=data["password"],
+            pending = sign_up.sign_up_start(
+                invitation=visit.invitation,
+                data=form.cleaned_data,
+                language=translation.get_language() or settings.LANGUAGE_CODE,
+                request=request,
             )
         except DomainError as exc:
-            # Only a sign-up racing another one for the same domain or address
-            # gets here: the form checked both already.
-            form.add_error(
-                "domain" if exc.code == "domain_taken" else "email", str(exc)
-            )
+            form.add_error("domain" if exc.code == "partner_domain" else None, str(exc))
         else:
-            login(visit.request, user, backend="partners.backends.EmailBackend")
-            messages.success(
-                visit.request, _("Your organisation's account was created.")
-            )
-            return visit.again()
+            request.session[SIGN_UP_SESSION_KEY] = pending.to_session()
+            return redirect("invitations:sign_up_code", sign_up_id=pending.id)
     form.focus_first_error()
     return _experience_page(visit, signup_form=form, status=400)
+
+
+def signed_in_refusal(user) -> str:
+    return _(
+        "You are signed in as %(email)s. Sign out first to create an account for "
+        "a new organisation."
+    ) % {"email": user.email}
 
 
 def _switch_account(visit):

@@ -265,7 +265,7 @@ def test_experience_sign_in_and_sign_up_hide_the_password(
     def fail(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(invitations.views, "customer_create_with_admin", fail)
+    monkeypatch.setattr(invitations.views.sign_up, "sign_up_start", fail)
     from django.core.signals import got_request_exception
 
     def receiver(sender, request=None, **kwargs):
@@ -281,6 +281,8 @@ def test_experience_sign_in_and_sign_up_hide_the_password(
                 "organisation": "Tailspin",
                 "domain": "tailspin2.example",
                 "country": "FR",
+                "first_name": "Tom",
+                "last_name": "Tailspin",
                 "email": "new@tailspin2.example",
                 "password": "Blue-Harbour-Lantern-47",
             },

@@ -7,14 +7,16 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from customers.models import RelationshipEvent, ResellerRelationship
+from customers.models import Customer, RelationshipEvent, ResellerRelationship
 from invitations import tokens
 from invitations.models import Invitation
 from tests import factories
 from tests.conftest import browser_sign_in
+from tests.queue import run_tasks
 
 pytestmark = pytest.mark.browser
 
@@ -128,6 +130,8 @@ def test_new_organisation_creates_its_account_and_accepts(
     sign_up.get_by_label("Organisation name").fill("Fourth Coffee")
     sign_up.get_by_label("Primary domain").fill("FourthCoffee.example")
     sign_up.get_by_label("Country/region").select_option("FR")
+    sign_up.get_by_label("Administrator's first name").fill("Fiona")
+    sign_up.get_by_label("Administrator's last name").fill("Fourth")
     sign_up.get_by_label("Administrator's email address").fill(
         "admin@fourthcoffee.example"
     )
@@ -135,6 +139,14 @@ def test_new_organisation_creates_its_account_and_accepts(
     sign_up.get_by_role(
         "button", name="Create an account for your organisation"
     ).click()
+    # DESIGN 8.2: nothing exists until the code emailed to the address is entered.
+    customer_page.get_by_role("heading", name="Check your email").wait_for()
+    assert not Customer.objects.filter(domain="fourthcoffee.example").exists()
+    run_tasks()
+    (message,) = [m for m in mail.outbox if m.to == ["admin@fourthcoffee.example"]]
+    code = re.search(r"^(\d{6})$", message.body, re.M).group(1)
+    customer_page.get_by_label("Verification code").fill(code)
+    customer_page.get_by_role("button", name="Create the account").click()
 
     accept_on_the_portal(
         customer_page, email="admin@fourthcoffee.example", organisation="Fourth Coffee"

@@ -2,6 +2,7 @@
 accepts or declines."""
 
 import logging
+import re
 import smtplib
 from datetime import timedelta
 
@@ -105,24 +106,47 @@ def test_experience_sign_in_with_wrong_password_shows_error_and_no_session(
     assert "_auth_user_id" not in client.session
 
 
+def _emailed_code(to):
+    """The 6-digit code of the sign-up email to ``to`` (DESIGN 8.2)."""
+    run_tasks()
+    message = [m for m in mail.outbox if m.to == [to]][-1]
+    return re.search(r"^(\d{6})$", message.body, re.M).group(1)
+
+
+def _sign_up_step_one(client, url, **fields):
+    return client.post(
+        url,
+        {
+            "action": "signup",
+            "first_name": "Marie",
+            "last_name": "Dupont",
+            "password": NEW_PASSWORD,
+            "country": "FR",
+            **fields,
+        },
+    )
+
+
 def test_experience_sign_up_creates_customer_in_invitation_cloud_with_admin(client):
-    # R9: "Create an account for your organisation" uses the invitation's cloud.
+    # R9: "Create an account for your organisation" uses the invitation's cloud;
+    # 8.2: only once the code emailed to the address is entered.
     partner = factories.PartnerFactory(
         name="Fabrikam Deutschland", country="DE", cloud=Cloud.GERMANY
     )
     invitation = factories.InvitationFactory(partner=partner)
     url = open_link(client, invitation)
-    response = client.post(
+    response = _sign_up_step_one(
+        client,
         url,
-        {
-            "action": "signup",
-            "organisation": "Bergmann GmbH",
-            "domain": "Bergmann.Example",
-            "country": "DE",
-            "email": "Admin@Bergmann.example",
-            "password": NEW_PASSWORD,
-        },
+        organisation="Bergmann GmbH",
+        domain="Bergmann.Example",
+        country="DE",
+        email="Admin@Bergmann.example",
     )
+    assert response.status_code == 302
+    assert not Customer.objects.filter(name="Bergmann GmbH").exists()
+    code = _emailed_code("admin@bergmann.example")
+    response = client.post(response["Location"], {"action": "verify", "code": code})
     assert response.status_code == 302
     assert response["Location"] == url
     customer = Customer.objects.get(name="Bergmann GmbH")
@@ -138,51 +162,46 @@ def test_experience_sign_up_creates_customer_in_invitation_cloud_with_admin(clie
     assert "Accept and authorize" in text(page)
 
 
-def test_experience_sign_up_with_domain_taken_in_other_case_refused_next_to_field(
+def test_experience_sign_up_with_domain_taken_is_said_only_after_the_code(
     client, invitation, customer
 ):
-    # R20: the error sits next to the domain field; nothing is created.
+    # 8.2: the same answer as for a new domain until the code is proven; then
+    # the refusal, and nothing is created.
     url = open_link(client, invitation)
-    response = client.post(
+    response = _sign_up_step_one(
+        client,
         url,
-        {
-            "action": "signup",
-            "organisation": "Tailspin Again",
-            "domain": "TAILSPIN.Example",
-            "country": "FR",
-            "email": "someone@tailspin.example",
-            "password": NEW_PASSWORD,
-        },
+        organisation="Tailspin Again",
+        domain="TAILSPIN.Example",
+        email="someone@tailspin.example",
     )
-    assert response.status_code == 400
-    form = response.context["signup_form"]
-    assert list(form.errors) == ["domain"]
-    assert "already exists" in form.errors["domain"][0]
-    domain_error_id = f"{form['domain'].auto_id}_error"
-    assert f'id="{domain_error_id}"' in text(response)
+    assert response.status_code == 302
+    code = _emailed_code("someone@tailspin.example")
+    response = client.post(response["Location"], {"action": "verify", "code": code})
+    assert response.status_code == 302
+    assert "already exists" in text(client.get(response["Location"]))
     assert Customer.objects.count() == 1
     assert not CustomerMembership.objects.filter(user__email="someone@tailspin.example")
     assert "_auth_user_id" not in client.session
 
 
-def test_experience_sign_up_with_email_taken_refused_next_to_email(
+def test_experience_sign_up_with_email_taken_gets_the_same_answer_and_a_note(
     client, invitation, customer_admin
 ):
     url = open_link(client, invitation)
-    response = client.post(
+    response = _sign_up_step_one(
+        client,
         url,
-        {
-            "action": "signup",
-            "organisation": "New Org",
-            "domain": "neworg.example",
-            "country": "FR",
-            "email": customer_admin.email.upper(),
-            "password": NEW_PASSWORD,
-        },
+        organisation="New Org",
+        domain="tailspin.example",
+        email=customer_admin.email.upper(),
     )
-    assert response.status_code == 400
-    assert list(response.context["signup_form"].errors) == ["email"]
-    assert not Customer.objects.filter(domain="neworg.example").exists()
+    assert response.status_code == 302
+    assert "We sent a code to" in text(client.get(response["Location"]))
+    run_tasks()
+    (note,) = mail.outbox
+    assert "already has an account" in note.body
+    assert Customer.objects.count() == 1
 
 
 def test_experience_sign_up_with_bad_input_shows_errors_next_to_fields_no_500(
@@ -203,7 +222,15 @@ def test_experience_sign_up_with_bad_input_shows_errors_next_to_fields_no_500(
     )
     assert response.status_code == 400
     errors = response.context["signup_form"].errors
-    assert set(errors) == {"organisation", "domain", "country", "email", "password"}
+    assert set(errors) == {
+        "organisation",
+        "domain",
+        "country",
+        "first_name",
+        "last_name",
+        "email",
+        "password",
+    }
     assert Customer.objects.count() == 0
 
 
