@@ -11,6 +11,7 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from core import checks  # noqa: F401  (registers the R29 system checks)
+        from core import sessions  # noqa: F401  (R30: sign-in/out receivers)
         from core.converters import IdConverter
 
         # Before any URLconf is loaded: the apps' URLs use <id:...>.
