@@ -29,6 +29,16 @@ admin.site.index_title = _("Support")
 admin.site.login_form = StaffSignInForm
 
 
+def _staff_verified(request, _has_permission=admin.site.has_permission):
+    """R28: the staff admin also needs this session's second step (the two-step
+    middleware sends an unverified session there first)."""
+    is_verified = getattr(request.user, "is_verified", None)
+    return _has_permission(request) and bool(is_verified and is_verified())
+
+
+admin.site.has_permission = _staff_verified
+
+
 # The pages about one partner, linked from its change page. Named, not imported:
 # partners is the bottom layer and imports no other app.
 PARTNER_PAGES = [
@@ -149,3 +159,6 @@ class PortalUserAdmin(UserAdmin):
     form = PortalUserChangeForm
     filter_horizontal = ()
     readonly_fields = ("last_login", "date_joined")
+
+# R26: the events of partner people management (partners/people_admin.py).
+from partners import people_admin  # noqa: E402, F401

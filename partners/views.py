@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from core.converters import is_id
 from core.notifications import notice_kind, notice_link, notice_text
@@ -22,6 +23,7 @@ from partners.forms import SignInForm
 from partners.overview import overview_panels
 from partners.permissions import Action, partner_required
 from partners.services import membership_set_language
+from partners.two_step import has_confirmed_device, with_next
 
 
 class PortalLoginView(LoginView):
@@ -34,6 +36,14 @@ class PortalLoginView(LoginView):
     def form_valid(self, form):
         response = super().form_valid(form)
         request = self.request
+        # R28: a new sign-in proves the second factor again; a person who has
+        # one is asked for it before the page they wanted (kept as ``next``).
+        request.session.pop(DEVICE_ID_SESSION_KEY, None)
+        request.user.otp_device = None
+        if has_confirmed_device(request.user):
+            response = redirect(
+                with_next(reverse("login_verify"), self.get_success_url())
+            )
         membership = getattr(request.user, "partner_membership", None)
         preferred = membership.language if membership is not None else ""
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)

@@ -157,6 +157,8 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
 
 # R28: authenticator apps show this name beside the account.
 OTP_TOTP_ISSUER = "Reseller portal"
+OTP_TOTP_THROTTLE_FACTOR = 0  # codes are throttled by the R29 buckets, per account
+OTP_STATIC_THROTTLE_FACTOR = 0  # and address: a per-device delay lets anyone stall one
 # Passkeys are a second factor here, never a sign-in on their own.
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 OTP_WEBAUTHN_RP_NAME = "Reseller portal"

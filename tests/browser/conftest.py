@@ -6,6 +6,26 @@ import pytest
 from partners.models import Role
 from tests import factories
 
+# R28: ``browser_sign_in`` (tests/conftest.py) answers the second step with the
+# person's current authenticator code (pyotp); these two do one step each, for
+# the tests of two-step verification itself.
+from tests.conftest import browser_sign_in, totp_code_for  # noqa: F401
+
+
+def password_step(page, email, password=factories.PASSWORD):
+    """The sign-in form alone: the person may then face the second step."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def second_step(page, code):
+    page.get_by_label("Verification code").fill(code)
+    page.get_by_role("button", name="Verify").click()
+    page.wait_for_load_state()
+
 
 def _watch_console(page):
     """Collect the page's console errors and uncaught exceptions.

@@ -1,11 +1,13 @@
 """R19 / DESIGN 8.8: a partner user's preferred language follows them to any
 browser at sign-in; a language picked in this browser wins and is remembered."""
 
+import pyotp
 import pytest
 from django.conf import settings
 from django.urls import reverse
 
 from partners.models import PartnerMembership, Role
+from partners.two_step_services import DEMO_TOTP_SECRET, demo_devices_enrol
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -17,13 +19,17 @@ def german_admin(partner):
         partner, Role.ADMIN_AGENT, email="frida@fabrikam.test"
     )
     PartnerMembership.objects.filter(user=user).update(language="de")
+    demo_devices_enrol(user=user)  # R28: an Admin agent has a second factor
     return user
 
 
 def sign_in(client, user):
-    return client.post(
+    response = client.post(
         reverse("login"), {"email": user.email, "password": factories.PASSWORD}
     )
+    # R28: the second step, after the password.
+    client.post(reverse("login_verify"), {"code": pyotp.TOTP(DEMO_TOTP_SECRET).now()})
+    return response
 
 
 def test_preferred_language_applies_at_sign_in_on_a_new_browser(client, german_admin):

@@ -29,6 +29,7 @@ from invitations import tokens
 from invitations.models import Invitation
 from invitations.services import invitation_create, invitation_send_email
 from partners.models import Cloud, MembershipRole, Partner, PartnerMembership, Role
+from partners.two_step_services import DEMO_TOTP_SECRET, demo_devices_enrol
 
 PASSWORD = "demo-password"  # noqa: S105 - the published demo password
 SUPPORT_GROUP = "Support staff"
@@ -63,6 +64,17 @@ PARTNER_USERS = [
 ]
 # DESIGN.md 8.8: "Fabrikam's admin prefers German" (pages and emails, R19).
 PREFERRED_LANGUAGES = {"admin@fabrikam.example": "de"}
+# DESIGN 8.8 / R28: the people whose role requires two-step verification sign in
+# with a code of the demo authenticator (the same secret for all of them).
+TWO_STEP_PEOPLE = [
+    "ava.admin@contoso.example",
+    "adam.agent@contoso.example",
+    "uma.users@contoso.example",
+    "admin@fabrikam.example",
+    "admin@northwind.example",
+    "support@portal.example",
+    "root@portal.example",
+]
 CUSTOMER_ADMINS = [
     ("admin@adatum.example", "adatum"),
     ("admin@litware.example", "litware"),
@@ -99,6 +111,7 @@ class Command(BaseCommand):
             self._relationships(partners, customers)
             self._invitations(partners, customers)
             self._staff()
+            self._second_factors()
             self._service_requests(partners, customers)
         if options["customers"]:
             added = generate_customers(partners["contoso"], options["customers"])
@@ -396,6 +409,10 @@ class Command(BaseCommand):
             "root@portal.example", "Root", "Admin", is_staff=True, is_superuser=True
         )
 
+    def _second_factors(self):
+        for email in TWO_STEP_PEOPLE:
+            demo_devices_enrol(user=self.users[email], secret=DEMO_TOTP_SECRET)
+
     def _print_summary(self):
         w = self.stdout.write
         w("")
@@ -425,7 +442,16 @@ class Command(BaseCommand):
             ("root@portal.example", "Superuser (/admin/)", "Superuser"),
         ]
         for email, org, role in rows:
-            w(f"  {email:<32} {org:<28} {role}")
+            code = "  + code" if email in TWO_STEP_PEOPLE else ""
+            w(f"  {email:<32} {org:<28} {role}{code}")
+        w("")
+        w(
+            self.style.SUCCESS(
+                "Two-step verification: those marked '+ code' also enter a code"
+            )
+        )
+        w(f"  authenticator secret (base32, TOTP, 30 s, 6 digits): {DEMO_TOTP_SECRET}")
+        w("  the current code: python manage.py demo_code EMAIL")
         w("")
         w(self.style.SUCCESS("Pending demo invitation links"))
         pending = (
