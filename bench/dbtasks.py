@@ -35,6 +35,8 @@ from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from core.models import Notification  # noqa: E402
 from customers.models import (  # noqa: E402
@@ -49,6 +51,7 @@ from invitations.management.commands.seed_demo import PASSWORD  # noqa: E402
 from invitations.models import Invitation  # noqa: E402
 from invitations.services import invitation_create  # noqa: E402
 from partners.models import Partner  # noqa: E402
+from partners.two_step_services import DEMO_TOTP_SECRET  # noqa: E402
 
 PARTNER_NAME = "Contoso Cloud Partners"
 PARTNER_USER = "ava.admin@contoso.example"
@@ -169,6 +172,7 @@ def prepare(args) -> dict:
     return {
         "partner_user": PARTNER_USER,
         "password": PASSWORD,
+        "totp_secret": DEMO_TOTP_SECRET,
         "card": f"/customers/{adatum.pk}/card/",
         "draft": f"/invitations/{load_invitation.pk}/email/",
         "dispatcher": _path(tokens.link_for(load_invitation)),
@@ -188,6 +192,12 @@ def queries(args) -> dict:
     _partner, ava = _contoso()
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(ava)
+    # Ava's second step (R28) as if she had just entered her code.
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(
+        user=ava, confirmed=True
+    ).persistent_id
+    session.save()
     out = {}
     for path in spec["paths"]:
         first = client.get(path)

@@ -288,6 +288,17 @@ def _partner_pages(d):
         ("Customers page 2", "/customers/?page=2"),
         ("Customer detail", f"/customers/{adatum.pk}/"),
         ("Notifications", "/notifications/"),
+        # Issue 14: everyone's own account pages.
+        ("My account", "/account/"),
+        ("Change password", "/account/password/"),
+        ("Two-step verification", "/account/two-step/"),
+    ]
+    sales_user = d["sales_agent"].pk
+    people = [
+        ("Users", "/partner/users/"),
+        ("Add user", "/partner/users/add/"),
+        ("User roles", f"/partner/users/{sales_user}/roles/"),
+        ("Remove user confirm", f"/partner/users/{sales_user}/remove/"),
     ]
     admin_only = [
         ("Request form", "/invitations/new/"),
@@ -303,7 +314,7 @@ def _partner_pages(d):
         ("Service requests", "/service-requests/"),
         ("Service request detail", f"/service-requests/{sr.pk}/"),
         ("Another partner's customer (404)", "/customers/999999/", 404),
-    ]
+    ] + people
     sales = [
         ("Request form", "/invitations/new/"),
         ("Email draft", f"/invitations/{pending.pk}/email/"),
@@ -312,6 +323,7 @@ def _partner_pages(d):
         ("Revoke confirm", f"/invitations/{pending.pk}/revoke/"),
         ("New-link confirm", f"/invitations/{pending.pk}/new-link/"),
         ("Refused (403)", f"/customers/{adatum.pk}/service-requests/new/", 403),
+        ("Users refused (403)", "/partner/users/", 403),
     ]
     helpdesk = [
         ("Service request form", f"/customers/{adatum.pk}/service-requests/new/"),
@@ -344,6 +356,10 @@ def build() -> dict:
     anonymous.add("Link gone (revoked, 410)", _link(d["revoked"]), 410)
     anonymous.add("Link invalid (404)", "/invitations/accept/1-" + "0" * 40 + "/", 404)
     anonymous.add("Page not found (404)", "/no-such-page/", 404)
+    anonymous.add("Forgot password", "/accounts/password-reset/")
+    anonymous.add("Password reset sent", "/accounts/password-reset/done/")
+    anonymous.add("Password reset link invalid", "/accounts/password-reset/MQ/x-y/")
+    anonymous.add("Password set", "/accounts/password-reset/complete/")
 
     for key, pages in _partner_pages(d).items():
         for page in pages:
@@ -365,6 +381,8 @@ def build() -> dict:
     customer.add("Store experience, signed in", _link(d["pending"]))
     customer.add("Refused (partner page)", "/customers/", 403)
     customer.add("Sign out confirm", "/accounts/logout/")
+    customer.add("My account (customer)", "/account/")
+    customer.add("Two-step verification (customer)", "/account/two-step/")
 
     _admin_pages(
         visitors["support_staff"],
