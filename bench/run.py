@@ -394,6 +394,9 @@ def make_context(opts: Options) -> Context:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "PORTAL_BASE_URL": "http://127.0.0.1",
+        # Passkeys accept no IP address and no plain-HTTP origin but localhost.
+        "WEBAUTHN_RP_ID": "localhost",
+        "WEBAUTHN_ALLOWED_ORIGINS": "http://localhost",
         "EMAIL_URL": "dummymail://",
         # Production requires a shared cache (R29); the machine's Redis.
         "CACHE_URL": os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/14"),
