@@ -470,7 +470,14 @@ def test_admin_works_under_the_csp_in_a_browser(page, transactional_db):
     # Earlier transactional tests flushed the content types this cache remembers
     # (the admin's history rows point at them).
     ContentType.objects.clear_cache()
-    factories.UserFactory(email="root@portal.example", is_staff=True, is_superuser=True)
+    root = factories.UserFactory(
+        email="root@portal.example", is_staff=True, is_superuser=True
+    )
+    # Staff pass a second step (R28): the demo authenticator, answered with pyotp.
+    from partners.two_step_services import demo_devices_enrol
+    from tests.conftest import totp_code_for
+
+    demo_devices_enrol(user=root)
     partner = factories.PartnerFactory(name="Contoso Cloud Partners")
     pending = factories.InvitationFactory(partner=partner)
     factories.CustomerFactory(name="Adatum")
@@ -479,6 +486,9 @@ def test_admin_works_under_the_csp_in_a_browser(page, transactional_db):
     page.get_by_label("Email address").fill("root@portal.example")
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/accounts/login/verify/**")
+    page.get_by_label("Verification code").fill(totp_code_for(root))
+    page.get_by_role("button", name="Verify").click()
     page.wait_for_url("**/admin/")
 
     page.goto("/admin/invitations/invitation/?status=pending")
