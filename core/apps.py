@@ -10,8 +10,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self):
-        from core import checks  # noqa: F401  (registers the R29 system checks)
-        from core import sessions  # noqa: F401  (R30: sign-in/out receivers)
+        from core import (
+            checks,  # noqa: F401  (registers the R29 system checks)
+            sessions,  # noqa: F401  (R30: sign-in/out receivers)
+        )
         from core.converters import IdConverter
 
         # Before any URLconf is loaded: the apps' URLs use <id:...>.

@@ -27,4 +27,3 @@ class CustomersConfig(AppConfig):
 
         # R26: a removed partner user leaves every support contact list.
         people.connect()
-

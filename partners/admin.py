@@ -160,5 +160,6 @@ class PortalUserAdmin(UserAdmin):
     filter_horizontal = ()
     readonly_fields = ("last_login", "date_joined")
 
+
 # R26: the events of partner people management (partners/people_admin.py).
 from partners import people_admin  # noqa: E402, F401
