@@ -12,6 +12,7 @@ urlpatterns = [
     # and portals/), so one namespace per app.
     path("", include("customers.urls")),
     path("", include("invitations.urls")),
+    path("", include("gdap.urls")),
     # R28 passkeys: the WebAuthn ceremonies' JSON endpoints (django-otp-webauthn).
     path("webauthn/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
     path("admin/", admin.site.urls),

@@ -35,7 +35,7 @@ from invitations.experiences import (
     AFTER,
     DISPATCH_TABLE,
     EXPERIENCES,
-    experience_for,
+    experience_of,
 )
 from invitations.models import BulkRequest, Invitation, InvitationReminder, hide_link
 
@@ -311,7 +311,7 @@ class InvitationAdmin(
 
 
 def _experience(invitation):
-    return experience_for(cloud=invitation.partner.cloud, sent_at=invitation.sent_at)
+    return experience_of(invitation)
 
 
 @admin.register(InvitationReminder)

@@ -32,6 +32,13 @@ STORE = Experience(
     template="portals/store.html",
     title=_("Microsoft Store for Business"),
 )
+# R32: the approval of an admin relationship (gdap) uses the same pieces.
+APPROVAL = Experience(
+    slug="approval",
+    url_name="gdap:approve",
+    template="gdap/approve.html",
+    title=_("Approve an admin relationship"),
+)
 EXPERIENCES = {e.slug: e for e in (OFFICE, STORE)}
 
 BEFORE, AFTER = "before", "after"
@@ -54,3 +61,11 @@ def era_of(sent_at: datetime) -> str:
 
 def experience_for(*, cloud: str, sent_at: datetime) -> Experience:
     return DISPATCH_TABLE[(cloud, era_of(sent_at))]
+
+
+def experience_of(invitation) -> Experience:
+    """The page a request's link opens: an admin relationship's approval page,
+    else the reseller experience of the dispatch table (R8)."""
+    if invitation.kind == "admin_relationship":
+        return APPROVAL
+    return experience_for(cloud=invitation.partner.cloud, sent_at=invitation.sent_at)

@@ -44,7 +44,13 @@ class InvitationQuerySet(models.QuerySet):
 
 
 class Invitation(models.Model):
-    """A request for a reseller relationship, sent as a personalised link."""
+    """A request sent as a personalised link: a reseller relationship (R2), or
+    the approval of an admin relationship (R31, ``gdap``), which reuses the
+    draft, the link, the sending and the revoke/new link of this model."""
+
+    class Kind(models.TextChoices):
+        RESELLER = "reseller", _("Reseller relationship")
+        ADMIN_RELATIONSHIP = "admin_relationship", _("Admin relationship")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -69,6 +75,9 @@ class Invitation(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("created by"),
+    )
+    kind = models.CharField(
+        _("kind"), max_length=24, choices=Kind.choices, default=Kind.RESELLER
     )
     include_dap = models.BooleanField(_("admin privileges requested"), default=True)
     recipient_email = models.EmailField(_("customer email address"), blank=True)
@@ -142,8 +151,15 @@ class Invitation(models.Model):
                 name="invitation_expires_after_sent",
             ),
             models.CheckConstraint(
+                condition=models.Q(kind__in=["reseller", "admin_relationship"]),
+                name="invitation_kind_valid",
+            ),
+            models.CheckConstraint(
+                # An approved admin relationship binds a customer, not a
+                # reseller relationship (R31).
                 condition=~models.Q(status="accepted")
-                | models.Q(relationship__isnull=False, customer__isnull=False),
+                | models.Q(relationship__isnull=False, customer__isnull=False)
+                | models.Q(kind="admin_relationship", customer__isnull=False),
                 name="invitation_accepted_has_relationship",
             ),
         ]

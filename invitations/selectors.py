@@ -23,8 +23,9 @@ def invitation_list(*, partner: Partner, status: str = "") -> QuerySet:
     """The partner's requests, newest first (R17: only theirs)."""
     # The list shows neither the draft nor most of the people's columns; the names
     # it shows come as columns, not as a User and a Customer built for every row.
+    # Admin relationships' requests are listed on their own page (R36).
     qs = (
-        Invitation.objects.filter(partner=partner)
+        Invitation.objects.filter(partner=partner, kind=Invitation.Kind.RESELLER)
         .only(
             "id",
             "partner_id",
@@ -345,7 +346,7 @@ def already_partner(invitation: Invitation, customer: Customer) -> bool:
     return relationship.dap_active or not invitation.include_dap
 
 
-def _not_an_administrator(user) -> Eligibility:
+def not_an_administrator(user) -> Eligibility:
     if not user.is_authenticated:
         return Eligibility(
             code="not_signed_in",
@@ -387,7 +388,7 @@ def acceptance_eligibility(*, invitation: Invitation, user) -> Eligibility:
     """
     membership = customer_admin_membership(user)
     if membership is None:
-        return _not_an_administrator(user)
+        return not_an_administrator(user)
     customer = membership.customer
     mismatch = customer_mismatch(invitation, customer)
     if mismatch:

@@ -451,6 +451,7 @@ def reminder_render(invitation, *, days_before: int) -> tuple[str, str]:
         "partner": invitation.partner,
         "days": days_before,
         "link": LINK_PLACEHOLDER,
+        "admin_relationship": invitation.kind == Invitation.Kind.ADMIN_RELATIONSHIP,
     }
     with translation.override(invitation.email_language):
         subject = render_to_string(

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.exceptions import DomainError
 from invitations import selectors, sign_up
-from invitations.experiences import experience_for
+from invitations.experiences import experience_of
 from invitations.forms import SignUpCodeForm
 from invitations.views import (
     LINK_PROBLEMS,
@@ -68,9 +68,7 @@ class CodeStep:
         self.invitation = invitation
         self.pending = pending
         self.proof = proof
-        experience = experience_for(
-            cloud=invitation.partner.cloud, sent_at=invitation.sent_at
-        )
+        experience = experience_of(invitation)
         self.back_url = reverse(
             experience.url_name, kwargs={"token": SESSION_PLACEHOLDER}
         )

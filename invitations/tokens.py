@@ -72,9 +72,19 @@ def check_token(invitation, token: str) -> bool:
     )
 
 
+# Where each kind of request's link leads (R8 for reseller requests, R32 for
+# admin relationships): a URL name, so no app below needs the one above.
+LINK_URL_NAMES = {
+    "reseller": "invitations:accept",
+    "admin_relationship": "gdap:approve",
+}
+
+
 def link_for(invitation) -> str:
-    """The absolute acceptance link, as it goes into the email."""
-    path = reverse("invitations:accept", kwargs={"token": make_token(invitation)})
+    """The absolute acceptance (or approval) link, as it goes into the email."""
+    path = reverse(
+        LINK_URL_NAMES[invitation.kind], kwargs={"token": make_token(invitation)}
+    )
     return f"{settings.PORTAL_BASE_URL}{path}"
 
 

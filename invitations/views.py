@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -21,7 +22,7 @@ from core.pagination import paginate
 from customers import selectors as customer_selectors
 from customers.permissions import customer_admin_membership
 from invitations import selectors, services, sign_up, tokens
-from invitations.experiences import EXPERIENCES, Experience, experience_for
+from invitations.experiences import EXPERIENCES, Experience, experience_of
 from invitations.forms import (
     DraftForm,
     InvitationRequestForm,
@@ -157,9 +158,17 @@ def _draft_post(request, invitation, form, link):
             request,
             _("Your request is ready: send the email to your customer."),
         )
-        return redirect("customers:list")
+        return _after_draft(invitation)
     messages.success(request, _("The email draft was saved."))
     return redirect("invitations:email", invitation_id=invitation.pk)
+
+
+def _after_draft(invitation):
+    """R6's "OK": back to where the kind of request lives (the Customers page, or
+    the admin relationship's own page, R36)."""
+    if invitation.kind == Invitation.Kind.ADMIN_RELATIONSHIP:
+        return redirect("gdap:for_request", invitation_id=invitation.pk)
+    return redirect("customers:list")
 
 
 def _draft_page(request, invitation, form, link, pending):
@@ -447,10 +456,28 @@ def _accept_link(request, invitation, token):
     if request.session.get(SESSION_KEY) != proof:
         # Opening the same link again changes nothing: no session write.
         request.session[SESSION_KEY] = proof
-    experience = experience_for(
-        cloud=invitation.partner.cloud, sent_at=invitation.sent_at
-    )
-    return redirect(experience.url_name, token=SESSION_PLACEHOLDER)
+    return redirect(experience_of(invitation).url_name, token=SESSION_PLACEHOLDER)
+
+
+@dataclass(frozen=True)
+class Flow:
+    """What one kind of request does on its page: the reseller acceptance (R9)
+    here, the approval of an admin relationship (R32) in ``gdap``.
+
+    ``accept``/``decline`` are services called as ``(invitation_id=, admin_user=,
+    link_nonce=)``; ``eligibility(invitation=, user=)`` answers an Eligibility;
+    ``context(visit)`` adds what the page shows beyond the shared pieces;
+    ``accepted(visit)`` is the page of the result once accepted (or None).
+    """
+
+    kind: str
+    accept: Callable
+    decline: Callable
+    eligibility: Callable
+    accepted_template: str = "portals/accepted.html"
+    declined_template: str = "portals/declined.html"
+    decline_confirm_template: str = "portals/decline_confirm.html"
+    context: Callable = lambda visit: {}  # noqa: E731
 
 
 @dataclass
@@ -468,6 +495,7 @@ class Visit:
     membership: object  # the customer administrator's membership, or None
     # R45: may the signed-in person accept (or decline), and if not, why.
     eligibility: selectors.Eligibility | None = None
+    flow: Flow | None = None
 
     def again(self):
         """Back to the page (POST → redirect → GET), the link kept in the session."""
@@ -476,6 +504,8 @@ class Visit:
 
     def render(self, template, status=200, **context):
         context.update(invitation=self.invitation, experience=self.experience)
+        if self.flow is not None:
+            context.update(self.flow.context(self))
         return render(self.request, template, context, status=status)
 
 
@@ -590,13 +620,13 @@ def _respond(visit, *, service, done, confirm_template=None, allowed=True):
 
 def _declined(visit):
     visit.request.session.pop(SESSION_KEY, None)
-    return visit.render("portals/declined.html")
+    return visit.render(visit.flow.declined_template)
 
 
 def _accept_action(visit):
     return _respond(
         visit,
-        service=services.invitation_accept,
+        service=visit.flow.accept,
         done=Visit.again,
         allowed=bool(visit.eligibility and visit.eligibility.can_accept),
     )
@@ -605,11 +635,19 @@ def _accept_action(visit):
 def _decline_action(visit):
     return _respond(
         visit,
-        service=services.invitation_decline,
+        service=visit.flow.decline,
         done=_declined,
-        confirm_template="portals/decline_confirm.html",
+        confirm_template=visit.flow.decline_confirm_template,
         allowed=bool(visit.eligibility and visit.eligibility.can_decline),
     )
+
+
+RESELLER_FLOW = Flow(
+    kind=Invitation.Kind.RESELLER,
+    accept=services.invitation_accept,
+    decline=services.invitation_decline,
+    eligibility=selectors.acceptance_eligibility,
+)
 
 
 EXPERIENCE_ACTIONS = {
@@ -621,9 +659,9 @@ EXPERIENCE_ACTIONS = {
 }
 
 
-def _visit_or_response(request, invitation, proof, slug):
+def _visit_or_response(request, invitation, proof, slug, flow):
     """The visit the session's link allows, or the page that says why not."""
-    chosen = experience_for(cloud=invitation.partner.cloud, sent_at=invitation.sent_at)
+    chosen = experience_of(invitation)
     if chosen.slug != slug:
         return redirect(chosen.url_name, token=SESSION_PLACEHOLDER)
     membership = customer_admin_membership(request.user)
@@ -633,20 +671,18 @@ def _visit_or_response(request, invitation, proof, slug):
         and (invitation.customer_id == membership.customer_id)
     ):
         # R9: the second click (or the slower administrator) sees the result.
-        return Visit(request, invitation, chosen, proof, membership).render(
-            "portals/accepted.html"
+        return Visit(request, invitation, chosen, proof, membership, flow=flow).render(
+            flow.accepted_template
         )
     problem = LINK_PROBLEMS.get(invitation.effective_status(timezone.now()))
     if problem:
         return _link_gone(request, invitation, problem)
-    eligibility = selectors.acceptance_eligibility(
-        invitation=invitation, user=request.user
-    )
-    return Visit(request, invitation, chosen, proof, membership, eligibility)
+    eligibility = flow.eligibility(invitation=invitation, user=request.user)
+    return Visit(request, invitation, chosen, proof, membership, eligibility, flow)
 
 
-def _experience_response(request, invitation, proof, slug):
-    visit = _visit_or_response(request, invitation, proof, slug)
+def _experience_response(request, invitation, proof, slug, flow):
+    visit = _visit_or_response(request, invitation, proof, slug, flow)
     if not isinstance(visit, Visit):
         return visit
     if request.method != "POST":
@@ -665,10 +701,11 @@ def _experience_response(request, invitation, proof, slug):
 @sensitive_post_parameters("password")
 @sensitive_variables("token")
 @require_http_methods(["GET", "POST"])
-def experience(request, token, slug):
+def experience(request, token, slug, flow=RESELLER_FLOW):
     """R9: the acceptance page of one experience; each POST action is a handler.
 
-    R45: in the email's language unless the visitor chose one."""
+    R45: in the email's language unless the visitor chose one. ``flow`` is what
+    the kind of request does (R32's approval page passes its own)."""
     if token != SESSION_PLACEHOLDER:
         # Opened with the link itself: check it and take it out of the address.
         return accept(request, token)
@@ -679,6 +716,16 @@ def experience(request, token, slug):
         invitation = selectors.invitation_from_session(proof)
     except Http404:
         return _link_invalid(request)
+    if invitation.kind != flow.kind:
+        # The session holds a link of another kind: its own page serves it.
+        return redirect(experience_of(invitation).url_name, token=SESSION_PLACEHOLDER)
     return in_page_language(
-        request, invitation, _experience_response, request, invitation, proof, slug
+        request,
+        invitation,
+        _experience_response,
+        request,
+        invitation,
+        proof,
+        slug,
+        flow,
     )

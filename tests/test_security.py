@@ -345,10 +345,10 @@ def test_a_crash_while_opening_a_link_logs_no_token(
     invitation = factories.InvitationFactory(partner=partner)
     token = tokens.make_token(invitation)
 
-    def crash(**kwargs):
+    def crash(*args, **kwargs):
         raise RuntimeError("unexpected")
 
-    monkeypatch.setattr("invitations.views.experience_for", crash)
+    monkeypatch.setattr("invitations.views.experience_of", crash)
     client.raise_request_exception = False
     response = client.get(reverse("invitations:accept", kwargs={"token": token}))
     assert response.status_code == 500

@@ -41,7 +41,7 @@ THIRD_PARTY_APPS = [
     "django_otp.plugins.otp_static",
     "django_otp_webauthn",
 ]
-LOCAL_APPS = ["core", "partners", "customers", "invitations"]
+LOCAL_APPS = ["core", "partners", "customers", "invitations", "gdap"]
 # After the portal's apps: core's `db_worker` (the library's worker plus crash
 # recovery, core/management/commands/db_worker.py) takes precedence over theirs.
 TASK_APPS = ["django_tasks", "django_tasks_db"]

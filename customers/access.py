@@ -1,0 +1,171 @@
+"""R34: what a partner user may see for a customer, decided in one function.
+
+The union of (a) DAP, when active: the seed's R1/R11 (Global admins, Admin agents
+and Helpdesk agents see users and licenses), and (b) the roles of every active,
+unexpired admin relationship with the customer assigned to a security group the
+user belongs to, always intersected with the user's partner roles (R1). Through
+(b), Users need a role of ``role_catalogue.USERS_ROLES`` and Licenses one of
+``LICENSES_ROLES``. Service requests stay as R16 and are not decided here.
+
+``decide`` is the rule itself, a pure function of what it is given (the
+table-driven test covers it); ``access_for`` reads what it needs for a page of
+customers in one query per source and applies ``decide`` to each. Admin
+relationships live in ``gdap``, above this app in the layers: ``gdap`` registers
+its source with :func:`register_source` in its ``AppConfig.ready()``. A source
+must compare end dates with the ``now`` it is given, so access ends the moment
+the end date passes, whether or not any job has run.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+
+from customers.role_catalogue import LICENSES_ROLES, USERS_ROLES
+from partners.permissions import ROLES_FOR_ACTION, Action
+
+# R1: the partner roles that may ever see a customer's users and licenses.
+DIRECTORY_PARTNER_ROLES = ROLES_FOR_ACTION[Action.VIEW_USERS_LICENSES]
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one partner user may see of one customer's directory."""
+
+    users: bool = False
+    licenses: bool = False
+    # Granted through DAP (the seed) rather than only through admin roles.
+    via_dap: bool = False
+    # The admin relationship roles the user holds for the customer right now.
+    admin_roles: frozenset = frozenset()
+
+    @property
+    def directory(self) -> bool:
+        return self.users or self.licenses
+
+
+NO_ACCESS = Access()
+
+
+def decide(
+    *,
+    partner_roles: Iterable[str],
+    relationship_active: bool,
+    dap_active: bool,
+    admin_roles: Iterable[str] = (),
+) -> Access:
+    """R34 for one partner user and one customer.
+
+    ``partner_roles``: the user's partner roles (R1); ``relationship_active``:
+    the reseller relationship is active (an ended one shows nothing current,
+    R17); ``dap_active``: DAP is active on it; ``admin_roles``: the roles of the
+    user's assignments on active, unexpired admin relationships with the customer.
+    """
+    admin_roles = frozenset(admin_roles)
+    if not relationship_active or not set(partner_roles) & DIRECTORY_PARTNER_ROLES:
+        return Access(admin_roles=admin_roles)
+    if dap_active:
+        return Access(users=True, licenses=True, via_dap=True, admin_roles=admin_roles)
+    return Access(
+        users=bool(admin_roles & USERS_ROLES),
+        licenses=bool(admin_roles & LICENSES_ROLES),
+        admin_roles=admin_roles,
+    )
+
+
+@dataclass(frozen=True)
+class ActiveAdminRelationship:
+    """An active admin relationship as a card's Account section names it (R36)."""
+
+    name: str
+    ends_at: datetime
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where admin roles come from (registered by ``gdap``).
+
+    ``roles(*, user_id, partner_id, customer_ids, now)`` -> {customer_id:
+    frozenset of role codes} held by the user through security groups on
+    relationships active and unexpired at ``now``; ``active(*, partner_id,
+    customer_ids, now)`` -> {customer_id: [ActiveAdminRelationship, ...]}.
+    Each costs a fixed number of queries whatever the number of customers.
+    """
+
+    key: str
+    roles: Callable[..., dict]
+    active: Callable[..., dict] = field(default=lambda **kwargs: {})
+
+
+SOURCES: dict[str, Source] = {}
+
+
+def register_source(source: Source) -> None:
+    SOURCES[source.key] = source
+
+
+def admin_roles_for(*, membership, customer_ids, now=None) -> dict[int, frozenset]:
+    """The admin roles ``membership``'s user holds for each customer now."""
+    now = now or timezone.now()
+    customer_ids = list(customer_ids)
+    merged: dict[int, frozenset] = {}
+    if membership is None or not customer_ids:
+        return merged
+    for source in SOURCES.values():
+        found = source.roles(
+            user_id=membership.user_id,
+            partner_id=membership.partner_id,
+            customer_ids=customer_ids,
+            now=now,
+        )
+        for customer_id, roles in found.items():
+            merged[customer_id] = merged.get(customer_id, frozenset()) | roles
+    return merged
+
+
+def active_admin_relationships(
+    *, partner_id: int, customer_ids, now=None
+) -> dict[int, list]:
+    """For each customer, the partner's active admin relationships (R36)."""
+    now = now or timezone.now()
+    customer_ids = list(customer_ids)
+    merged: dict[int, list] = {}
+    if not customer_ids:
+        return merged
+    for source in SOURCES.values():
+        for customer_id, items in source.active(
+            partner_id=partner_id, customer_ids=customer_ids, now=now
+        ).items():
+            merged.setdefault(customer_id, []).extend(items)
+    return merged
+
+
+def access_for(*, membership, relationships, now=None) -> dict[int, Access]:
+    """R34 for each of ``relationships`` (the partner's reseller relationships):
+    {customer_id: Access}, for one query per source."""
+    now = now or timezone.now()
+    relationships = list(relationships)
+    if membership is None:
+        return {r.customer_id: NO_ACCESS for r in relationships}
+    roles = admin_roles_for(
+        membership=membership,
+        customer_ids=[r.customer_id for r in relationships if r.is_active],
+        now=now,
+    )
+    return {
+        r.customer_id: decide(
+            partner_roles=membership.role_set,
+            relationship_active=r.is_active,
+            dap_active=r.dap_active,
+            admin_roles=roles.get(r.customer_id, frozenset()),
+        )
+        for r in relationships
+    }
+
+
+def access_one(*, membership, relationship, now=None) -> Access:
+    return access_for(membership=membership, relationships=[relationship], now=now)[
+        relationship.customer_id
+    ]

@@ -1,0 +1,27 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GdapConfig(AppConfig):
+    name = "gdap"
+    verbose_name = _("Admin relationships")
+
+    def ready(self):
+        from customers.access import Source, register_source
+        from gdap import notifications, selectors, services
+        from partners.signals import partner_user_removed
+
+        # R34: the customer card's access reads the roles assigned to the user.
+        register_source(
+            Source(
+                key="gdap",
+                roles=selectors.granted_roles,
+                active=selectors.active_relationships,
+            )
+        )
+        # R43: approved, declined, expiring, expired, terminated, auto-extended.
+        notifications.register_kinds()
+        # R26: a removed partner user leaves every security group.
+        partner_user_removed.connect(
+            services.drop_removed_partner_user, dispatch_uid="gdap.drop_removed"
+        )
