@@ -24,6 +24,8 @@ class Action:
     VIEW_OVERVIEW = "view_overview"
     VIEW_SERVICE_REQUESTS = "view_service_requests"
     MANAGE_USERS = "manage_users"
+    # R31/R33: admin relationships and security groups.
+    MANAGE_ADMIN_RELATIONSHIPS = "manage_admin_relationships"
 
 
 ADMINS = frozenset({R.GLOBAL_ADMIN, R.ADMIN_AGENT})
@@ -42,6 +44,8 @@ ROLES_FOR_ACTION: dict[str, frozenset[str]] = {
     Action.VIEW_SERVICE_REQUESTS: ADMINS | {R.HELPDESK_AGENT},
     # R26: the partner's people.
     Action.MANAGE_USERS: frozenset({R.GLOBAL_ADMIN, R.USER_MANAGEMENT_ADMIN}),
+    # R31, R33, R35: Global admins and Admin agents.
+    Action.MANAGE_ADMIN_RELATIONSHIPS: ADMINS,
 }
 
 # R28: these roles (and staff) cannot work without two-step verification.

@@ -252,3 +252,101 @@ class PartnerUserEventFactory(factory.django.DjangoModelFactory):
     kind = "added"
     details = factory.LazyAttribute(lambda o: {"email": o.subject.email})
     at = factory.LazyFunction(timezone.now)
+
+
+# --- GDAP (R31–R37) ----------------------------------------------------------------
+
+
+def admin_relationship(
+    partner,
+    customer=None,
+    *,
+    roles=("helpdesk_administrator", "user_administrator"),
+    status="active",
+    name=None,
+    duration_days=730,
+    auto_extend=False,
+    approved_at=None,
+    ends_at=None,
+    created_by=None,
+):
+    """An admin relationship with its request (an Invitation of kind
+    admin_relationship) and roles, written directly (no events, no tasks).
+
+    ``status`` "active" (approved ``approved_at``, default now, ending
+    ``ends_at``, default approval + duration) or "approval_pending" (with a
+    pending link); ``customer`` is required for "active"."""
+    from gdap.models import AdminRelationship, AdminRelationshipRole
+
+    now = timezone.now()
+    created_by = created_by or UserFactory()
+    invitation = Invitation.objects.create(
+        partner=partner,
+        created_by=created_by,
+        kind=Invitation.Kind.ADMIN_RELATIONSHIP,
+        include_dap=False,
+        subject="Admin relationship",
+        body="Please approve: {{invitation_link}}\n",
+        sent_at=now,
+        expires_at=now + timedelta(days=90),
+        customer=customer if status == "approval_pending" else customer,
+        status=(
+            Invitation.Status.PENDING
+            if status == "approval_pending"
+            else Invitation.Status.ACCEPTED
+        ),
+    )
+    fields = {}
+    if status != "approval_pending":
+        approved_at = approved_at or now
+        fields = {
+            "approved_at": approved_at,
+            "ends_at": ends_at or approved_at + timedelta(days=duration_days),
+        }
+        if status == "terminated":
+            fields["ended_at"] = now
+    relationship = AdminRelationship.objects.create(
+        partner=partner,
+        customer=customer,
+        invitation=invitation,
+        name=name or f"Relationship {invitation.pk}",
+        duration_days=duration_days,
+        auto_extend=auto_extend,
+        has_global_administrator="global_administrator" in roles,
+        status=status,
+        created_by=created_by,
+        created_at=now,
+        **fields,
+    )
+    AdminRelationshipRole.objects.bulk_create(
+        AdminRelationshipRole(relationship=relationship, role=code) for code in roles
+    )
+    return relationship
+
+
+def security_group(partner, *members, name=None):
+    from gdap.models import SecurityGroup, SecurityGroupMember
+
+    group = SecurityGroup.objects.create(
+        partner=partner,
+        name=name or f"Group {SecurityGroup.objects.count() + 1}",
+        created_at=timezone.now(),
+    )
+    SecurityGroupMember.objects.bulk_create(
+        SecurityGroupMember(group=group, user=user) for user in members
+    )
+    return group
+
+
+def assignment(relationship, group, roles=None):
+    """``group`` assigned ``roles`` (default: all) of ``relationship``."""
+    from gdap.models import AccessAssignment
+
+    made = AccessAssignment.objects.create(
+        relationship=relationship, group=group, created_at=timezone.now()
+    )
+    chosen = relationship.roles.all()
+    if roles is not None:
+        chosen = chosen.filter(role__in=list(roles))
+    made.roles.set(list(chosen))
+    return made
