@@ -46,8 +46,8 @@ from customers.models import (  # noqa: E402
     ResellerRelationship,
     ServiceRequest,
 )
+from gdap.management.commands.seed_demo import PASSWORD  # noqa: E402
 from invitations import tokens  # noqa: E402
-from invitations.management.commands.seed_demo import PASSWORD  # noqa: E402
 from invitations.models import Invitation  # noqa: E402
 from invitations.services import invitation_create  # noqa: E402
 from partners.models import Partner  # noqa: E402
@@ -59,6 +59,10 @@ LOAD_RECIPIENT = "bench-load@tailspin.example"
 # The Service requests list is measured with this many of the partner's requests
 # (one per generated customer, up to this number): pages of it, never all at once.
 SERVICE_REQUESTS = 2000
+# Issue 15: the Admin relationships list is measured with this many of the
+# partner's admin relationships (one per generated customer, up to this number).
+ADMIN_RELATIONSHIPS = 10_000
+BENCH_GROUP = "Bench helpdesk"
 
 
 def _path(link: str) -> str:
@@ -106,6 +110,115 @@ def _service_requests(partner, opener) -> None:
     )
 
 
+def _admin_relationships(partner, creator) -> None:
+    """Admin relationships (R31) for the partner's customers until it has
+    ``ADMIN_RELATIONSHIPS``: most active (ends spread over two years, some within
+    30 days), some pending or terminated; the active ones assigned to a security
+    group the benchmark's partner user belongs to, so the Customers page's cards
+    check admin roles (R34) for real. Idempotent on a reused database."""
+    from datetime import timedelta
+
+    from gdap.models import (
+        AccessAssignment,
+        AdminRelationship,
+        AdminRelationshipRole,
+        SecurityGroup,
+        SecurityGroupMember,
+    )
+
+    have = AdminRelationship.objects.filter(partner=partner).count()
+    if have >= ADMIN_RELATIONSHIPS:
+        return
+    group, _created = SecurityGroup.objects.get_or_create(
+        partner=partner, name=BENCH_GROUP, defaults={"created_at": timezone.now()}
+    )
+    SecurityGroupMember.objects.get_or_create(group=group, user=creator)
+    taken = set(
+        AdminRelationship.objects.filter(partner=partner).values_list(
+            "customer_id", flat=True
+        )
+    )
+    customer_ids = [
+        pk
+        for pk in ResellerRelationship.objects.filter(
+            partner=partner, status=ResellerRelationship.Status.ACTIVE
+        )
+        .order_by("customer_id")
+        .values_list("customer_id", flat=True)
+        if pk not in taken
+    ][: ADMIN_RELATIONSHIPS - have]
+    now = timezone.now()
+    S = AdminRelationship.Status
+    with transaction.atomic():
+        invitations = Invitation.objects.bulk_create(
+            Invitation(
+                partner=partner,
+                created_by=creator,
+                kind=Invitation.Kind.ADMIN_RELATIONSHIP,
+                include_dap=False,
+                subject="Admin relationship",
+                body="Please approve: {{invitation_link}}\n",
+                sent_at=now - timedelta(days=100),
+                expires_at=now + timedelta(days=90 if i % 10 == 0 else -10),
+                status=(
+                    Invitation.Status.PENDING
+                    if i % 10 == 0
+                    else Invitation.Status.ACCEPTED
+                ),
+                customer_id=customer_id,
+            )
+            for i, customer_id in enumerate(customer_ids)
+        )
+        relationships = []
+        for i, (customer_id, invitation) in enumerate(
+            zip(customer_ids, invitations, strict=True)
+        ):
+            status = S.APPROVAL_PENDING if i % 10 == 0 else S.ACTIVE
+            if i % 10 == 5:
+                status = S.TERMINATED
+            approved = now - timedelta(days=90)
+            fields = {}
+            if status != S.APPROVAL_PENDING:
+                fields = {
+                    "approved_at": approved,
+                    "ends_at": approved + timedelta(days=91 + (i * 37) % 700),
+                }
+            if status == S.TERMINATED:
+                fields["ended_at"] = now - timedelta(days=1)
+            relationships.append(
+                AdminRelationship(
+                    partner=partner,
+                    customer_id=customer_id,
+                    invitation=invitation,
+                    name=f"Bench helpdesk {customer_id:06d}",
+                    duration_days=730,
+                    status=status,
+                    created_by=creator,
+                    created_at=now - timedelta(days=100, seconds=i),
+                    **fields,
+                )
+            )
+        relationships = AdminRelationship.objects.bulk_create(relationships)
+        roles = AdminRelationshipRole.objects.bulk_create(
+            AdminRelationshipRole(relationship=r, role=code)
+            for r in relationships
+            for code in ("helpdesk_administrator", "user_administrator")
+        )
+        assignments = AccessAssignment.objects.bulk_create(
+            AccessAssignment(relationship=r, group=group, created_at=now)
+            for r in relationships
+            if r.status == S.ACTIVE
+        )
+        first_role = {role.relationship_id: role for role in roles[::2]}
+        AccessAssignment.roles.through.objects.bulk_create(
+            AccessAssignment.roles.through(
+                accessassignment_id=a.pk,
+                adminrelationshiprole_id=first_role[a.relationship_id].pk,
+            )
+            for a in assignments
+        )
+
+
 def prepare(args) -> dict:
     """The pending invitation the load uses, and the concurrency check's fixtures.
 
@@ -132,6 +245,7 @@ def prepare(args) -> dict:
         email_language="en",
     )
     _service_requests(partner, ava)
+    _admin_relationships(partner, ava)
     run = args.run_id
     # One hash for every fixture user: hashing 50 times would only slow the set-up.
     password_hash = make_password(PASSWORD)

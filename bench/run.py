@@ -510,6 +510,12 @@ def pages_of(prep: dict) -> list[tuple[str, str, int]]:
         ("Relationship requests", "/invitations/", 200),
         ("Overview", "/overview/", 200),
         ("Service requests", "/service-requests/", 200),
+        ("Admin relationships", "/admin-relationships/", 200),
+        (
+            "Admin relationships, expiring",
+            "/admin-relationships/?status=expiring",
+            200,
+        ),
         ("Acceptance dispatcher", prep["dispatcher"], 302),
     ]
 

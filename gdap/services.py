@@ -614,12 +614,18 @@ def admin_relationship_remind(
     notice) that the relationship ends in N days; once per end date, none when
     it auto-extends or has ended."""
     relationship = _locked(relationship_id)
+    now = timezone.now()
     if (
-        not relationship.is_usable(timezone.now())
+        not relationship.is_usable(now)
         or relationship.auto_extend
         or relationship.ends_at != ends_at
     ):
         return "not needed"
+    # A late task (the worker was down) whose next, closer reminder is already
+    # due gives way to it: no "ends in 30 days" a week before the end.
+    closer = [d for d in REMINDER_DAYS if d < days_before]
+    if closer and now >= ends_at - timedelta(days=max(closer)):
+        return "superseded"
     _reminder, created = AdminRelationshipReminder.objects.get_or_create(
         relationship=relationship, days_before=days_before, ends_at=ends_at
     )

@@ -26,6 +26,15 @@ from customers.models import (
     Subscription,
     SupportContact,
 )
+from gdap.models import (
+    AccessAssignment,
+    AdminRelationship,
+    AdminRelationshipReminder,
+    AdminRelationshipRole,
+    GdapEvent,
+    SecurityGroup,
+    SecurityGroupMember,
+)
 from invitations.models import BulkRequest, Invitation, InvitationReminder
 from partners.models import Partner, PartnerMembership, PartnerUserEvent
 from tests import factories
@@ -36,6 +45,41 @@ User = factories.UserFactory._meta.model
 
 def _relationship():
     return factories.RelationshipFactory(ended_by=factories.UserFactory())
+
+
+def _admin_relationship():
+    """An active admin relationship with every key filled in (approver, ender)."""
+    customer = factories.CustomerFactory()
+    relationship = factories.admin_relationship(factories.PartnerFactory(), customer)
+    AdminRelationship.objects.filter(pk=relationship.pk).update(
+        approved_by=factories.customer_admin(customer),
+        ended_by=factories.UserFactory(),
+    )
+    return relationship
+
+
+def _assignment():
+    relationship = _admin_relationship()
+    group = factories.security_group(
+        relationship.partner, factories.partner_user(relationship.partner)
+    )
+    made = factories.assignment(relationship, group)
+    AccessAssignment.objects.filter(pk=made.pk).update(
+        created_by=factories.UserFactory()
+    )
+    return made
+
+
+def _gdap_event():
+    relationship = _admin_relationship()
+    return GdapEvent.objects.create(
+        kind=GdapEvent.Kind.APPROVED,
+        partner=relationship.partner,
+        customer=relationship.customer,
+        relationship=relationship,
+        actor=factories.UserFactory(),
+        at=timezone.now(),
+    )
 
 
 BUILDERS = {
@@ -96,6 +140,21 @@ BUILDERS = {
         expires_at=timezone.now(),
         email=factories.OutgoingEmailFactory(),
     ),
+    AdminRelationship: _admin_relationship,
+    AdminRelationshipRole: lambda: _admin_relationship().roles.first(),
+    SecurityGroup: lambda: factories.security_group(
+        (p := factories.PartnerFactory()), factories.partner_user(p)
+    ),
+    SecurityGroupMember: lambda: factories.security_group(
+        (p := factories.PartnerFactory()), factories.partner_user(p)
+    ).memberships.get(),
+    AccessAssignment: _assignment,
+    GdapEvent: _gdap_event,
+    AdminRelationshipReminder: lambda: (
+        lambda r: AdminRelationshipReminder.objects.create(
+            relationship=r, days_before=7, ends_at=r.ends_at
+        )
+    )(_admin_relationship()),
 }
 
 

@@ -54,6 +54,15 @@ EXPECTED_PERMISSIONS = {
     "django_tasks_database.change_dbtaskresult",
     "invitations.view_invitationreminder",
     "invitations.view_bulkrequest",
+    # Admin relationships (issue 15): everything seen, Terminate as an action.
+    "gdap.view_adminrelationship",
+    "gdap.change_adminrelationship",
+    "gdap.view_adminrelationshiprole",
+    "gdap.view_securitygroup",
+    "gdap.view_securitygroupmember",
+    "gdap.view_accessassignment",
+    "gdap.view_gdapevent",
+    "gdap.view_adminrelationshipreminder",
 }
 
 

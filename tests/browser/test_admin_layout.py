@@ -120,8 +120,10 @@ def _support_staff_group():
         ("0003_support_staff_core_notifications", "grant"),
         ("0006_support_staff_queue", "grant"),
         ("0007_bulk_request", "grant_support_view"),
+        ("gdap:0003_support_staff_gdap", "grant"),
     ]:
-        module = importlib.import_module(f"invitations.migrations.{name}")
+        app, _sep, name = name.rpartition(":")
+        module = importlib.import_module(f"{app or 'invitations'}.migrations.{name}")
         getattr(module, function)(django_apps, None)
     return Group.objects.get(name="Support staff")
 

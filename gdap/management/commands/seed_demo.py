@@ -1,4 +1,10 @@
-"""Demo data of DESIGN.md section 6. Idempotent: running it twice changes nothing."""
+"""Demo data of DESIGN.md section 6 and 8.8. Idempotent: running it twice
+changes nothing.
+
+It lives in ``gdap``, the top layer, because the demo spans every app: partners
+and their people, customers, reseller relationships and requests, and admin
+relationships with security groups (8.8).
+"""
 
 from datetime import UTC, datetime, timedelta
 
@@ -25,6 +31,14 @@ from customers.services import (
     service_request_open,
     service_request_update,
 )
+from gdap import services as gdap_services
+from gdap.models import (
+    AccessAssignment,
+    AdminRelationship,
+    AdminRelationshipRole,
+    GdapEvent,
+    SecurityGroup,
+)
 from invitations import tokens
 from invitations.models import Invitation
 from invitations.services import invitation_create, invitation_send_email
@@ -33,6 +47,11 @@ from partners.two_step_services import DEMO_TOTP_SECRET, demo_devices_enrol
 
 PASSWORD = "demo-password"  # noqa: S105 - the published demo password
 SUPPORT_GROUP = "Support staff"
+# DESIGN 8.8: the admin relationship waiting for Tailspin's approval.
+TAILSPIN_REQUEST = "Tailspin support"
+HELPDESK_ADMINISTRATOR = "helpdesk_administrator"
+USER_ADMINISTRATOR = "user_administrator"
+LICENSE_ADMINISTRATOR = "license_administrator"
 
 PARTNER_USERS = [
     ("ava.admin@contoso.example", "Ava", "Admin", "contoso", [Role.GLOBAL_ADMIN]),
@@ -113,6 +132,7 @@ class Command(BaseCommand):
             self._staff()
             self._second_factors()
             self._service_requests(partners, customers)
+            self._admin_relationships(partners, customers)
         if options["customers"]:
             added = generate_customers(partners["contoso"], options["customers"])
             self.stdout.write(f"Added {added} generated customers to Contoso.")
@@ -347,7 +367,7 @@ class Command(BaseCommand):
 
         def demo(key, partner, creator, email_language="en", **fields):
             existing = Invitation.objects.filter(
-                partner=partner, recipient_email=key
+                partner=partner, recipient_email=key, kind=Invitation.Kind.RESELLER
             ).first()
             if existing:
                 return existing
@@ -399,6 +419,176 @@ class Command(BaseCommand):
             ava,
             status=Invitation.Status.REVOKED,
             revoked_at=now,
+        )
+
+    # --- admin relationships (DESIGN 8.8) -----------------------------------------
+
+    def _admin_relationships(self, partners, customers):
+        """Contoso's security groups, an active and an expiring admin relationship
+        assigned to them, and one approval pending for Tailspin (its link printed)."""
+        contoso = partners["contoso"]
+        ava = self.users["ava.admin@contoso.example"]
+        users = self.users
+        helpdesk = self._group(
+            contoso, "Helpdesk team", [users["hugo.helpdesk@contoso.example"]], ava
+        )
+        agents = self._group(
+            contoso,
+            "Admin agents",
+            [users["adam.agent@contoso.example"], ava],
+            ava,
+        )
+        now = timezone.now()
+        adatum = self._approved_relationship(
+            contoso,
+            customers["adatum"],
+            name="Adatum helpdesk",
+            roles=[HELPDESK_ADMINISTRATOR, USER_ADMINISTRATOR],
+            duration_days=730,
+            approved_at=now - timedelta(days=60),
+            requested_by=ava,
+            approved_by=users["admin@adatum.example"],
+        )
+        self._assign(adatum, helpdesk, ava)
+        # Expiring: approved 80 of its 90 days ago, so it ends in 10 days.
+        litware = self._approved_relationship(
+            contoso,
+            customers["litware"],
+            name="Litware licenses",
+            roles=[LICENSE_ADMINISTRATOR],
+            duration_days=90,
+            approved_at=now - timedelta(days=80),
+            requested_by=ava,
+            approved_by=users["admin@litware.example"],
+        )
+        self._assign(litware, agents, ava)
+        if not AdminRelationship.objects.filter(
+            partner=contoso, name__iexact=TAILSPIN_REQUEST
+        ).exists():
+            # The browser test requests "Tailspin helpdesk" itself; this one is
+            # the request waiting for Tailspin's administrator.
+            gdap_services.admin_relationship_request(
+                partner=contoso,
+                created_by=ava,
+                name=TAILSPIN_REQUEST,
+                roles=[HELPDESK_ADMINISTRATOR],
+                duration_days=365,
+                recipient_email="admin@tailspin.example",
+            )
+
+    def _group(self, partner, name, members, actor):
+        group = SecurityGroup.objects.filter(partner=partner, name__iexact=name).first()
+        if group is not None:
+            return group
+        return gdap_services.group_create(
+            partner=partner,
+            name=name,
+            member_ids=[user.pk for user in members],
+            actor=actor,
+        )
+
+    def _approved_relationship(
+        self,
+        partner,
+        customer,
+        *,
+        name,
+        roles,
+        duration_days,
+        approved_at,
+        requested_by,
+        approved_by,
+    ):
+        """An admin relationship requested a day before ``approved_at`` and
+        approved then: the rows and events the services would have written, with
+        those dates (the services write "now"). Its reminders and end are queued."""
+        existing = AdminRelationship.objects.filter(
+            partner=partner, name__iexact=name
+        ).first()
+        if existing is not None:
+            return existing
+        requested_at = approved_at - timedelta(days=1)
+        subject, body = gdap_services.draft_render(
+            partner=partner,
+            relationship_name=name,
+            roles=roles,
+            duration_days=duration_days,
+            auto_extend=False,
+            language="en",
+        )
+        admin_email = approved_by.email
+        invitation = Invitation.objects.create(
+            partner=partner,
+            created_by=requested_by,
+            kind=Invitation.Kind.ADMIN_RELATIONSHIP,
+            include_dap=False,
+            recipient_email=admin_email,
+            email_language="en",
+            subject=subject,
+            body=body,
+            sent_at=requested_at,
+            expires_at=requested_at + timedelta(days=settings.INVITATION_TTL_DAYS),
+            customer=customer,
+            status=Invitation.Status.ACCEPTED,
+            responded_by=approved_by,
+            responded_at=approved_at,
+        )
+        relationship = AdminRelationship.objects.create(
+            partner=partner,
+            customer=customer,
+            invitation=invitation,
+            name=name,
+            duration_days=duration_days,
+            status=AdminRelationship.Status.ACTIVE,
+            created_by=requested_by,
+            created_at=requested_at,
+            approved_by=approved_by,
+            approved_at=approved_at,
+            ends_at=approved_at + timedelta(days=duration_days),
+        )
+        AdminRelationshipRole.objects.bulk_create(
+            AdminRelationshipRole(relationship=relationship, role=code)
+            for code in roles
+        )
+        Kind = GdapEvent.Kind
+        GdapEvent.objects.create(
+            kind=Kind.REQUESTED,
+            partner=partner,
+            customer=customer,
+            relationship=relationship,
+            actor=requested_by,
+            at=requested_at,
+            details={
+                "name": name,
+                "roles": roles,
+                "duration_days": duration_days,
+                "auto_extend": False,
+            },
+        )
+        GdapEvent.objects.create(
+            kind=Kind.APPROVED,
+            partner=partner,
+            customer=customer,
+            relationship=relationship,
+            actor=approved_by,
+            at=approved_at,
+            details={"ends_at": relationship.ends_at.isoformat()},
+        )
+        transaction.on_commit(
+            lambda: gdap_services.life_schedule(relationship_id=relationship.pk)
+        )
+        return relationship
+
+    def _assign(self, relationship, group, actor):
+        if AccessAssignment.objects.filter(
+            relationship=relationship, group=group
+        ).exists():
+            return
+        gdap_services.assignment_save(
+            relationship_id=relationship.pk,
+            group_id=group.pk,
+            roles=list(relationship.roles.values_list("role", flat=True)),
+            actor=actor,
         )
 
     def _staff(self):
@@ -456,6 +646,7 @@ class Command(BaseCommand):
         w(self.style.SUCCESS("Pending demo invitation links"))
         pending = (
             Invitation.objects.filter(
+                kind=Invitation.Kind.RESELLER,
                 status=Invitation.Status.PENDING,
                 recipient_email__in=[
                     "admin@tailspin.example",
@@ -470,6 +661,20 @@ class Command(BaseCommand):
             w(
                 f"  {invitation.partner.name}, sent {invitation.sent_at:%Y-%m-%d}: "
                 f"{tokens.link_for(invitation)}"
+            )
+        w("")
+        w(self.style.SUCCESS("Pending demo admin relationship approval links"))
+        requests = AdminRelationship.objects.filter(
+            name=TAILSPIN_REQUEST,
+            partner__name="Contoso Cloud Partners",
+            status=AdminRelationship.Status.APPROVAL_PENDING,
+            invitation__status=Invitation.Status.PENDING,
+        ).select_related("partner", "invitation")
+        for relationship in requests:
+            w(
+                f"  {relationship.partner.name}, “{relationship.name}” for "
+                f"{relationship.invitation.recipient_email}: "
+                f"{tokens.link_for(relationship.invitation)}"
             )
         w("")
 
