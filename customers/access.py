@@ -92,11 +92,32 @@ class Source:
     relationships active and unexpired at ``now``; ``active(*, partner_id,
     customer_ids, now)`` -> {customer_id: [ActiveAdminRelationship, ...]}.
     Each costs a fixed number of queries whatever the number of customers.
+
+    ``card(*, user_id, partner_id, customer_ids, now)`` -> ``(roles, active)``
+    as the two above return them, in one query: a page of cards needs both
+    (:func:`card_access`); a source without it is asked twice.
+
+    The customer administrator's "Partner relationships" page (R32, R36) shows
+    a section per source that has one: ``customer_section(*, customer, now)``
+    -> the context of ``customer_template`` (a fixed number of queries), or
+    None to show nothing.
     """
 
     key: str
     roles: Callable[..., dict]
     active: Callable[..., dict] = field(default=lambda **kwargs: {})
+    card: Callable[..., tuple[dict, dict]] | None = None
+    customer_section: Callable[..., dict | None] | None = None
+    customer_template: str = ""
+
+
+@dataclass(frozen=True)
+class CustomerSection:
+    """A source's section of the customer's "Partner relationships" page."""
+
+    key: str
+    template: str
+    context: dict
 
 
 SOURCES: dict[str, Source] = {}
@@ -142,6 +163,24 @@ def active_admin_relationships(
     return merged
 
 
+def customer_sections(*, customer, now=None) -> list[CustomerSection]:
+    """The sources' sections of ``customer``'s "Partner relationships" page, in
+    the order the sources were registered."""
+    now = now or timezone.now()
+    sections = []
+    for source in SOURCES.values():
+        if source.customer_section is None or not source.customer_template:
+            continue
+        context = source.customer_section(customer=customer, now=now)
+        if context is not None:
+            sections.append(
+                CustomerSection(
+                    key=source.key, template=source.customer_template, context=context
+                )
+            )
+    return sections
+
+
 def access_for(*, membership, relationships, now=None) -> dict[int, Access]:
     """R34 for each of ``relationships`` (the partner's reseller relationships):
     {customer_id: Access}, for one query per source."""
@@ -163,6 +202,58 @@ def access_for(*, membership, relationships, now=None) -> dict[int, Access]:
         )
         for r in relationships
     }
+
+
+def card_access(
+    *, membership, relationships, now=None
+) -> tuple[dict[int, Access], dict[int, list]]:
+    """What a page of Customers cards needs from admin relationships, for one
+    query per source: R34 for each of ``relationships`` ({customer_id: Access},
+    as :func:`access_for`) and the partner's active admin relationships with
+    each customer ({customer_id: [ActiveAdminRelationship]}, as
+    :func:`active_admin_relationships`, ended reseller relationships included:
+    R35, they outlive it)."""
+    now = now or timezone.now()
+    relationships = list(relationships)
+    if membership is None or not relationships:
+        return {r.customer_id: NO_ACCESS for r in relationships}, {}
+    customer_ids = [r.customer_id for r in relationships]
+    live = {r.customer_id for r in relationships if r.is_active}
+    roles: dict[int, frozenset] = {}
+    active: dict[int, list] = {}
+    for source in SOURCES.values():
+        if source.card is not None:
+            found, named = source.card(
+                user_id=membership.user_id,
+                partner_id=membership.partner_id,
+                customer_ids=customer_ids,
+                now=now,
+            )
+        else:
+            found = source.roles(
+                user_id=membership.user_id,
+                partner_id=membership.partner_id,
+                customer_ids=sorted(live),
+                now=now,
+            )
+            named = source.active(
+                partner_id=membership.partner_id, customer_ids=customer_ids, now=now
+            )
+        for customer_id, codes in found.items():
+            if customer_id in live:
+                roles[customer_id] = roles.get(customer_id, frozenset()) | codes
+        for customer_id, items in named.items():
+            active.setdefault(customer_id, []).extend(items)
+    allowed = {
+        r.customer_id: decide(
+            partner_roles=membership.role_set,
+            relationship_active=r.is_active,
+            dap_active=r.dap_active,
+            admin_roles=roles.get(r.customer_id, frozenset()),
+        )
+        for r in relationships
+    }
+    return allowed, active
 
 
 def access_one(*, membership, relationship, now=None) -> Access:

@@ -22,6 +22,7 @@ from django.db.models.lookups import Exact
 from django.shortcuts import get_object_or_404
 
 from core.converters import is_id
+from customers.access import NO_ACCESS, Access
 from customers.models import (
     RelationshipEvent,
     ResellerRelationship,
@@ -81,7 +82,7 @@ class FormerCustomer:
 
 @dataclass
 class CustomerCard:
-    """What one partner may see of one customer (R11)."""
+    """What one partner user may see of one customer (R11, R34)."""
 
     relationship: ResellerRelationship
     subscriptions: list = field(default_factory=list)
@@ -90,7 +91,11 @@ class CustomerCard:
     contacts: list = field(default_factory=list)
     service_requests: list = field(default_factory=list)
     recent_events: list = field(default_factory=list)
-    show_directory: bool = False
+    # R34: Users and Licenses, each decided by customers.access.
+    access: Access = NO_ACCESS
+    # R35/R36: the partner's active admin relationships with the customer
+    # (ActiveAdminRelationship: name, end, link when the viewer may manage them).
+    admin_relationships: list = field(default_factory=list)
     # Filled by list views that compute every row's links at once.
     detail_url: str = ""
     body_url: str = ""
@@ -111,9 +116,23 @@ class CustomerCard:
     def dap_active(self) -> bool:
         return self.relationship.dap_active
 
+    @property
+    def show_users(self) -> bool:
+        return self.access.users
 
-def _card_prefetches(partner: Partner) -> list:
-    return [
+    @property
+    def show_licenses(self) -> bool:
+        return self.access.licenses
+
+    @property
+    def show_directory(self) -> bool:
+        return self.access.directory
+
+
+def _card_prefetches(partner: Partner, *, history: bool = True) -> list:
+    """What a card's body shows; ``history=False`` leaves out its latest events
+    (the customer's page shows the whole timeline instead)."""
+    prefetches = [
         Prefetch(
             "customer__subscriptions",
             queryset=Subscription.objects.order_by("offer_name", "id"),
@@ -127,15 +146,6 @@ def _card_prefetches(partner: Partner) -> list:
             ),
         ),
         Prefetch(
-            "events",
-            # Sliced: the newest few per relationship (a window function), not
-            # every event of a long history.
-            queryset=RelationshipEvent.objects.select_related("actor").order_by(
-                "-created_at", "-id"
-            )[:RECENT_EVENTS],
-            to_attr="timeline",
-        ),
-        Prefetch(
             "customer__service_requests",
             queryset=ServiceRequest.objects.filter(partner=partner).order_by(
                 "-created_at"
@@ -143,16 +153,36 @@ def _card_prefetches(partner: Partner) -> list:
             to_attr="partner_service_requests",
         ),
     ]
+    if history:
+        prefetches.append(
+            Prefetch(
+                "events",
+                # Sliced: the newest few per relationship (a window function),
+                # not every event of a long history.
+                queryset=RelationshipEvent.objects.select_related("actor").order_by(
+                    "-created_at", "-id"
+                )[:RECENT_EVENTS],
+                to_attr="timeline",
+            )
+        )
+    return prefetches
 
 
 def card_build(
-    relationship: ResellerRelationship, *, partner: Partner, can_see_directory: bool
+    relationship: ResellerRelationship,
+    *,
+    partner: Partner,
+    access: Access,
+    admin_relationships=(),
 ) -> CustomerCard:
-    """Apply R11 to prefetched rows: no DAP, no users or licenses, own services only.
+    """Apply R11 and R34 to prefetched rows.
 
+    Services: with DAP every subscription, else only those the partner
+    provisioned (R11, DAP alone decides). Users and Licenses: each as ``access``
+    (``customers.access.access_for``) decides, through DAP or admin roles (R34).
     R17: an ended relationship shows only what the partner itself did (the
     subscriptions it provisioned, its service requests, the timeline), nothing of
-    the customer's tenant as it is now.
+    the customer's tenant as it is now; ``access_for`` grants it nothing.
     """
     customer = relationship.customer
     # An ended relationship grants nothing more than a reseller-only one (R17).
@@ -160,16 +190,18 @@ def card_build(
     subscriptions = list(customer.subscriptions.all())
     if not privileged:
         subscriptions = [s for s in subscriptions if s.provisioned_by_id == partner.pk]
-    show_directory = privileged and can_see_directory
+    if not relationship.is_active:
+        access = NO_ACCESS
     return CustomerCard(
         relationship=relationship,
         subscriptions=subscriptions,
-        users=list(customer.directory_users.all()) if show_directory else [],
-        licenses=list(customer.licenses.all()) if show_directory else [],
+        users=list(customer.directory_users.all()) if access.users else [],
+        licenses=list(customer.licenses.all()) if access.licenses else [],
         contacts=list(relationship.support_contacts.all()),
         service_requests=list(getattr(customer, "partner_service_requests", [])),
         recent_events=list(getattr(relationship, "timeline", []))[:RECENT_EVENTS],
-        show_directory=show_directory,
+        access=access,
+        admin_relationships=list(admin_relationships),
     )
 
 
@@ -268,15 +300,17 @@ def customer_list(
 
 
 def customer_relationship_get(
-    *, partner: Partner, customer_id: int
+    *, partner: Partner, customer_id: int, history: bool = True
 ) -> ResellerRelationship:
     """The partner's relationship with this customer, active or ended; else 404.
 
     R17: another partner's customer is a 404, never a 403 that would confirm it.
+    ``history=False``: without the card's latest events (a page that shows the
+    whole timeline).
     """
     qs = ResellerRelationship.objects.select_related(
         "customer", "partner"
-    ).prefetch_related(*_card_prefetches(partner))
+    ).prefetch_related(*_card_prefetches(partner, history=history))
     return get_object_or_404(qs, partner=partner, customer_id=customer_id)
 
 

@@ -1,7 +1,10 @@
+from dataclasses import replace
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -9,6 +12,11 @@ from core.exceptions import DomainError
 from core.links import reverse_each
 from core.pagination import paginate
 from customers import selectors, services
+from customers.access import (
+    active_admin_relationships,
+    card_access,
+    customer_sections,
+)
 from customers.forms import (
     EndRelationshipForm,
     ServiceRequestFilterForm,
@@ -30,19 +38,52 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
-def _card(request, relationship):
-    return selectors.card_build(
-        relationship,
-        partner=request.partner,
-        can_see_directory=can(request.membership, Action.VIEW_USERS_LICENSES),
+def _cards(request, relationships) -> list:
+    """The cards of ``relationships`` as the signed-in user may see them: R11
+    for services, R34 (``customers.access``) for users and licenses, and the
+    partner's active admin relationships (R36), linked to their page only for
+    those who may manage them; for the whole page at once (one query per
+    source)."""
+    relationships = list(relationships)
+    allowed, active = card_access(
+        membership=request.membership, relationships=relationships, now=timezone.now()
     )
+    if not can(request.membership, Action.MANAGE_ADMIN_RELATIONSHIPS):
+        active = {
+            customer_id: [replace(item, url="") for item in items]
+            for customer_id, items in active.items()
+        }
+    return [
+        selectors.card_build(
+            r,
+            partner=request.partner,
+            access=allowed[r.customer_id],
+            admin_relationships=active.get(r.customer_id, []),
+        )
+        for r in relationships
+    ]
+
+
+def _card(request, relationship):
+    return _cards(request, [relationship])[0]
+
+
+def _remaining_admin_relationships(relationship, *, links: bool) -> list:
+    """R35: the partner's admin relationships with the customer that stay
+    active whatever becomes of the reseller relationship."""
+    found = active_admin_relationships(
+        partner_id=relationship.partner_id,
+        customer_ids=[relationship.customer_id],
+    ).get(relationship.customer_id, [])
+    return found if links else [replace(item, url="") for item in found]
 
 
 def _end_relationship_page(
-    request, relationship, *, side, other_name, retry, done, template
+    request, relationship, *, side, other_name, retry, done, template, links
 ):
     """R14 from either side: a confirmation page, then the one service; a refusal
-    (active subscriptions) comes back to the page with the message."""
+    (active subscriptions) comes back to the page with the message. Both say
+    which admin relationships remain active (R35)."""
     form = EndRelationshipForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -59,12 +100,29 @@ def _end_relationship_page(
             request,
             _("Your relationship with %(name)s has ended.") % {"name": other_name},
         )
+        remaining = _remaining_admin_relationships(relationship, links=False)
+        if remaining:
+            messages.info(
+                request,
+                _(
+                    "These admin relationships remain active until they end or "
+                    "are terminated: %(names)s."
+                )
+                % {"names": ", ".join(item.name for item in remaining)},
+            )
         return redirect(done)
     blocking = selectors.subscriptions_blocking_end([relationship])[relationship.pk]
     return render(
         request,
         template,
-        {"form": form, "relationship": relationship, "blocking": blocking},
+        {
+            "form": form,
+            "relationship": relationship,
+            "blocking": blocking,
+            "admin_relationships": _remaining_admin_relationships(
+                relationship, links=links
+            ),
+        },
     )
 
 
@@ -88,7 +146,7 @@ def customer_list(request):
     )
     page = paginate(request, relationships, default=PAGE_SIZE)
     if expand_all:
-        cards = [_card(request, r) for r in page.object_list]
+        cards = _cards(request, page.object_list)
     else:
         cards = [selectors.CustomerCard(relationship=r) for r in page.object_list]
     ids = [card.relationship.customer_id for card in cards]
@@ -171,8 +229,9 @@ def customer_card(request, customer_id):
 @partner_required(Action.VIEW_CUSTOMERS)
 def customer_detail(request, customer_id):
     """The customer's full page: the card without JavaScript, plus the timeline."""
+    # The whole timeline is shown: the card's latest events are not read.
     relationship = selectors.customer_relationship_get(
-        partner=request.partner, customer_id=customer_id
+        partner=request.partner, customer_id=customer_id, history=False
     )
     return render(
         request,
@@ -266,12 +325,14 @@ def relationship_end(request, customer_id):
         retry=redirect("customers:end", customer_id=customer_id),
         done="customers:list",
         template="customers/relationship_end.html",
+        links=can(request.membership, Action.MANAGE_ADMIN_RELATIONSHIPS),
     )
 
 
 @customer_admin_required
 def partner_relationships(request):
-    """R12: the customer's partners, with their status, DAP and support contacts."""
+    """R12: the customer's partners, with their status, DAP and support contacts;
+    R32/R36: their admin relationships, with roles, end dates and Terminate."""
     return render(
         request,
         "customers/partner_relationships.html",
@@ -280,6 +341,8 @@ def partner_relationships(request):
                 selectors.customer_relationships(customer=request.customer)
             ),
             "events": selectors.customer_timeline(customer=request.customer, limit=50),
+            # R32/R36: what the apps above add (gdap: the admin relationships).
+            "sections": customer_sections(customer=request.customer),
         },
     )
 
@@ -323,6 +386,7 @@ def customer_relationship_end(request, relationship_id):
         retry=redirect("customers:customer_end", relationship_id=relationship.pk),
         done="customers:partners",
         template="customers/customer_relationship_end.html",
+        links=False,
     )
 
 

@@ -8,7 +8,14 @@ class GdapConfig(AppConfig):
 
     def ready(self):
         from customers.access import Source, register_source
-        from gdap import notifications, selectors, services
+        from gdap import (
+            card,
+            customer_views,
+            notifications,
+            overview,
+            selectors,
+            services,
+        )
         from partners.signals import partner_user_removed
 
         # R34: the customer card's access reads the roles assigned to the user.
@@ -17,8 +24,15 @@ class GdapConfig(AppConfig):
                 key="gdap",
                 roles=selectors.granted_roles,
                 active=selectors.active_relationships,
+                # A page of cards reads both in one query.
+                card=card.card_facts,
+                # R32/R36: the customer's "Partner relationships" lists them.
+                customer_section=customer_views.partner_relationships_section,
+                customer_template="gdap/customer_admin_relationships.html",
             )
         )
+        # R42: admin relationships ending in the next 30 days.
+        overview.register()
         # R43: approved, declined, expiring, expired, terminated, auto-extended.
         notifications.register_kinds()
         # R26: a removed partner user leaves every security group.
