@@ -92,6 +92,7 @@ class Source:
     relationships active and unexpired at ``now``; ``active(*, partner_id,
     customer_ids, now)`` -> {customer_id: [ActiveAdminRelationship, ...]}.
     Each costs a fixed number of queries whatever the number of customers.
+    ``list_exists`` (optional) is described on the field.
 
     ``card(*, user_id, partner_id, customer_ids, now)`` -> ``(roles, active)``
     as the two above return them, in one query: a page of cards needs both
@@ -107,6 +108,11 @@ class Source:
     roles: Callable[..., dict]
     active: Callable[..., dict] = field(default=lambda **kwargs: {})
     card: Callable[..., tuple[dict, dict]] | None = None
+    # ``list_exists(*, partner_id, now)`` -> a boolean expression over a row of
+    # ResellerRelationship (``OuterRef("customer_id")``): the partner has an
+    # active admin relationship with the customer. The Customers list shows it
+    # as a badge, inside its one query (R36).
+    list_exists: Callable[..., object] | None = None
     customer_section: Callable[..., dict | None] | None = None
     customer_template: str = ""
 
@@ -260,3 +266,22 @@ def access_one(*, membership, relationship, now=None) -> Access:
     return access_for(membership=membership, relationships=[relationship], now=now)[
         relationship.customer_id
     ]
+
+
+def list_annotations(*, partner_id: int, now=None) -> dict:
+    """``{"admin_relationship_<key>": expression}`` for the Customers list's
+    query (one correlated EXISTS a source, no extra query)."""
+    now = now or timezone.now()
+    return {
+        f"admin_relationship_{source.key}": source.list_exists(
+            partner_id=partner_id, now=now
+        )
+        for source in SOURCES.values()
+        if source.list_exists is not None
+    }
+
+
+def has_admin_relationship(row) -> bool:
+    """True when a row of the Customers list carries an active admin
+    relationship (see ``list_annotations``)."""
+    return any(getattr(row, f"admin_relationship_{key}", False) for key in SOURCES)

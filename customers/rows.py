@@ -17,6 +17,7 @@ from core.countries import country_name
 from core.formatting import date_formatter, datetime_formatter
 from core.formatting import html_text as _e
 from core.templatetags.portal import machine_time
+from customers.access import has_admin_relationship
 from customers.models import ServiceRequest
 
 
@@ -47,6 +48,11 @@ def customer_rows(cards, *, expand_all: bool) -> SafeString:
         "reseller": format_html(
             '<span class="badge badge--reseller">{}</span>', gettext("Reseller only")
         ),
+        # R36: an active admin relationship (GDAP), beside the DAP state.
+        "gdap": format_html(
+            ' <span class="badge badge--active">{}</span>',
+            gettext("Admin relationship"),
+        ),
     }
     expanded = "true" if expand_all else "false"
     since_text = date_formatter()
@@ -64,6 +70,8 @@ def customer_rows(cards, *, expand_all: bool) -> SafeString:
             badge = badges["removed"]
         else:
             badge = badges["reseller"]
+        if has_admin_relationship(relationship):
+            badge += badges["gdap"]
         dom_id = _e(card.dom_id)
         name = _e(customer.name)
         toggle = ""

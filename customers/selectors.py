@@ -22,6 +22,7 @@ from django.db.models.lookups import Exact
 from django.shortcuts import get_object_or_404
 
 from core.converters import is_id
+from customers import access as access_rules
 from customers.access import NO_ACCESS, Access
 from customers.models import (
     RelationshipEvent,
@@ -296,6 +297,8 @@ def customer_list(
     if access:
         qs = qs.filter(ACCESS_FILTERS[access])
     qs = _with_counts(qs, partner).order_by(*ORDERINGS[order])
+    # R36: whether an admin relationship is active, as a badge (same query).
+    qs = qs.annotate(**access_rules.list_annotations(partner_id=partner.pk))
     return _with_cards(qs, partner) if with_cards else qs.only(*HEAD_FIELDS)
 
 

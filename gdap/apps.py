@@ -26,6 +26,8 @@ class GdapConfig(AppConfig):
                 active=selectors.active_relationships,
                 # A page of cards reads both in one query.
                 card=card.card_facts,
+                # R36: the Customers list's "Admin relationship" badge.
+                list_exists=card.list_exists,
                 # R32/R36: the customer's "Partner relationships" lists them.
                 customer_section=customer_views.partner_relationships_section,
                 customer_template="gdap/customer_admin_relationships.html",

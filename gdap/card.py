@@ -57,3 +57,14 @@ def card_facts(*, user_id, partner_id, customer_ids, now) -> tuple[dict, dict]:
         {customer_id: frozenset(codes) for customer_id, codes in roles.items()},
         {customer_id: list(found.values()) for customer_id, found in active.items()},
     )
+
+
+def list_exists(*, partner_id, now):
+    """For the Customers list (R36): the row's customer has an active, unexpired
+    admin relationship with the partner (a correlated EXISTS, served by the
+    (customer, status, ends_at) index)."""
+    return Exists(
+        AdminRelationship.objects.usable(now=now).filter(
+            partner_id=partner_id, customer_id=OuterRef("customer_id")
+        )
+    )
