@@ -80,11 +80,35 @@ def _roles_prefetch():
     return Prefetch("roles", queryset=AdminRelationshipRole.objects.order_by("id"))
 
 
+# The list's sort keys (a header click): the columns they order by.
+LIST_ORDERS = {
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "customer": ("customer__name", "name", "id"),
+    "-customer": ("-customer__name", "-name", "-id"),
+    "ends": ("ends_at", "id"),
+    "-ends": ("-ends_at", "-id"),
+    "requested": ("created_at", "id"),
+    "-requested": ("-created_at", "-id"),
+}
+LIST_DEFAULT_ORDER = "-requested"
+
+
+def admin_relationship_list_order(value) -> str:
+    return value if value in LIST_ORDERS else LIST_DEFAULT_ORDER
+
+
 def admin_relationship_list(
-    *, partner: Partner, status: str = "", search: str = "", now=None
+    *,
+    partner: Partner,
+    status: str = "",
+    search: str = "",
+    order: str = LIST_DEFAULT_ORDER,
+    now=None,
 ) -> QuerySet:
-    """R36: the partner's admin relationships, newest first, with the customer,
-    roles and the number of assignments (two queries a page)."""
+    """R36: the partner's admin relationships, newest first (or as ``order``
+    says), with the customer, roles and the number of assignments (two
+    queries a page)."""
     now = now or timezone.now()
     qs = (
         AdminRelationship.objects.filter(partner=partner)
@@ -122,7 +146,28 @@ def admin_relationship_list(
         )
     if status in LIST_STATUSES:
         qs = qs.with_effective_status(status, now=now)
-    return qs.order_by("-created_at", "-id")
+    return qs.order_by(*LIST_ORDERS[admin_relationship_list_order(order)])
+
+
+def admin_relationship_name_taken(*, partner: Partner, name: str) -> bool:
+    """R31: names are unique in the partner whatever their letter case."""
+    return AdminRelationship.objects.filter(partner=partner, name__iexact=name).exists()
+
+
+def security_group_name_taken(*, partner: Partner, name: str, exclude_id=None) -> bool:
+    qs = SecurityGroup.objects.filter(partner=partner, name__iexact=name)
+    if exclude_id is not None:
+        qs = qs.exclude(pk=exclude_id)
+    return qs.exists()
+
+
+def assignment_get(*, relationship: AdminRelationship, assignment_id):
+    """One assignment of the relationship (already the partner's); another's: 404."""
+    return get_object_or_404(
+        AccessAssignment.objects.only("id", "relationship_id"),
+        relationship=relationship,
+        pk=assignment_id,
+    )
 
 
 def admin_relationship_get(*, partner: Partner, relationship_id) -> AdminRelationship:

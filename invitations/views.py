@@ -116,7 +116,7 @@ def invitation_email(request, invitation_id):
     if request.method == "POST":
         if not pending:
             messages.error(request, _("This request is no longer pending."))
-            return redirect("invitations:list")
+            return _requests_of_kind(invitation)
         if form.is_valid():
             return _draft_post(request, invitation, form, link)
     return _draft_page(request, invitation, form, link, pending)
@@ -171,6 +171,14 @@ def _after_draft(invitation):
     return redirect("customers:list")
 
 
+def _requests_of_kind(invitation):
+    """Where requests of this kind are listed: Relationship requests, or the
+    admin relationship's own page (R36)."""
+    if invitation.kind == Invitation.Kind.ADMIN_RELATIONSHIP:
+        return redirect("gdap:for_request", invitation_id=invitation.pk)
+    return redirect("invitations:list")
+
+
 def _draft_page(request, invitation, form, link, pending):
     saved_subject = invitation.subject_with_link(link)
     saved_body = invitation.body_with_link(link)
@@ -182,6 +190,7 @@ def _draft_page(request, invitation, form, link, pending):
             "invitation": invitation,
             "form": form,
             "pending": pending,
+            "gdap_draft": invitation.kind == Invitation.Kind.ADMIN_RELATIONSHIP,
             "delivery": email
             and selectors.delivery(
                 status=email.status,

@@ -203,7 +203,37 @@ def _data():
     for user in (d["global_admin"], sales, helpdesk):
         factories.NotificationFactory(recipient=user)
         factories.NotificationFactory(recipient=user, read_at=now)
+    _gdap_data(d, now)
     return d
+
+
+def _gdap_data(d, now):
+    """Issue 15 (DESIGN 8.8 in small): an active admin relationship assigned to a
+    group, one expiring with Global Administrator and no group, one pending."""
+    contoso, ava = d["partner"], d["global_admin"]
+    team = d["group"] = factories.security_group(
+        contoso, d["helpdesk_agent"], name="Helpdesk team"
+    )
+    factories.security_group(contoso, ava, name="Admin agents")
+    active = d["admin_relationship"] = factories.admin_relationship(
+        contoso,
+        d["adatum"],
+        name="Adatum helpdesk",
+        approved_at=now - timedelta(days=60),
+        created_by=ava,
+    )
+    factories.assignment(active, team)
+    d["admin_relationship_ga"] = factories.admin_relationship(
+        contoso,
+        d["adatum"],
+        name="Adatum global administration, temporary",
+        roles=("global_administrator", "license_administrator"),
+        ends_at=now + timedelta(days=10),
+        created_by=ava,
+    )
+    d["admin_relationship_pending"] = factories.admin_relationship(
+        contoso, name="Tailspin helpdesk", status="approval_pending", created_by=ava
+    )
 
 
 def _staff(d):
@@ -300,21 +330,25 @@ def _partner_pages(d):
         ("User roles", f"/partner/users/{sales_user}/roles/"),
         ("Remove user confirm", f"/partner/users/{sales_user}/remove/"),
     ]
-    admin_only = [
-        ("Request form", "/invitations/new/"),
-        ("Email draft", f"/invitations/{pending.pk}/email/"),
-        ("Relationship requests", "/invitations/"),
-        ("Request in bulk", "/invitations/bulk/"),
-        ("Bulk progress", f"/invitations/bulk/{d['bulk'].pk}/"),
-        ("Revoke confirm", f"/invitations/{pending.pk}/revoke/"),
-        ("New-link confirm", f"/invitations/{pending.pk}/new-link/"),
-        ("Service request form", f"/customers/{adatum.pk}/service-requests/new/"),
-        ("Support contacts", f"/customers/{adatum.pk}/support-contacts/"),
-        ("End relationship", f"/customers/{adatum.pk}/end/"),
-        ("Service requests", "/service-requests/"),
-        ("Service request detail", f"/service-requests/{sr.pk}/"),
-        ("Another partner's customer (404)", "/customers/999999/", 404),
-    ] + people
+    admin_only = (
+        [
+            ("Request form", "/invitations/new/"),
+            ("Email draft", f"/invitations/{pending.pk}/email/"),
+            ("Relationship requests", "/invitations/"),
+            ("Request in bulk", "/invitations/bulk/"),
+            ("Bulk progress", f"/invitations/bulk/{d['bulk'].pk}/"),
+            ("Revoke confirm", f"/invitations/{pending.pk}/revoke/"),
+            ("New-link confirm", f"/invitations/{pending.pk}/new-link/"),
+            ("Service request form", f"/customers/{adatum.pk}/service-requests/new/"),
+            ("Support contacts", f"/customers/{adatum.pk}/support-contacts/"),
+            ("End relationship", f"/customers/{adatum.pk}/end/"),
+            ("Service requests", "/service-requests/"),
+            ("Service request detail", f"/service-requests/{sr.pk}/"),
+            ("Another partner's customer (404)", "/customers/999999/", 404),
+        ]
+        + people
+        + _gdap_pages(d)
+    )
     sales = [
         ("Request form", "/invitations/new/"),
         ("Email draft", f"/invitations/{pending.pk}/email/"),
@@ -324,6 +358,7 @@ def _partner_pages(d):
         ("New-link confirm", f"/invitations/{pending.pk}/new-link/"),
         ("Refused (403)", f"/customers/{adatum.pk}/service-requests/new/", 403),
         ("Users refused (403)", "/partner/users/", 403),
+        ("Admin relationships refused (403)", "/admin-relationships/", 403),
     ]
     helpdesk = [
         ("Service request form", f"/customers/{adatum.pk}/service-requests/new/"),
@@ -337,6 +372,34 @@ def _partner_pages(d):
         "sales_agent": common + sales,
         "helpdesk_agent": common + helpdesk,
     }
+
+
+def _gdap_pages(d):
+    """Issue 15: the partner's pages of admin relationships and security groups."""
+    active = d["admin_relationship"].pk
+    ga = d["admin_relationship_ga"].pk
+    pending = d["admin_relationship_pending"]
+    group = d["group"].pk
+    return [
+        ("Admin relationships", "/admin-relationships/"),
+        ("Admin relationships expiring", "/admin-relationships/?status=expiring"),
+        ("Request admin relationship", "/admin-relationships/new/"),
+        ("Admin relationship", f"/admin-relationships/{active}/"),
+        ("Admin relationship, Global Administrator", f"/admin-relationships/{ga}/"),
+        ("Admin relationship, pending", f"/admin-relationships/{pending.pk}/"),
+        (
+            "Admin relationship draft",
+            f"/invitations/{pending.invitation_id}/email/",
+        ),
+        ("Terminate confirm", f"/admin-relationships/{active}/terminate/"),
+        (
+            "Remove Global Administrator confirm",
+            f"/admin-relationships/{ga}/remove-global-administrator/",
+        ),
+        ("Security groups", "/security-groups/"),
+        ("Security group", f"/security-groups/{group}/"),
+        ("Delete security group confirm", f"/security-groups/{group}/delete/"),
+    ]
 
 
 def build() -> dict:
