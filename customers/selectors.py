@@ -358,14 +358,17 @@ def customer_timeline(*, customer, limit: int = 100):
     )
 
 
-def request_target(*, partner: Partner, customer_id) -> tuple | None:
-    """For "Request admin privileges" on a card: the partner's customer and the
-    address of one of its administrators, to fill in the request (R11, R13)."""
+def active_relationship(
+    *, partner: Partner, customer_id
+) -> ResellerRelationship | None:
+    """The partner's active relationship with this customer (its customer
+    joined), else None; an id that cannot be one is None too.
+
+    R17: a former partner learns nothing current about the customer (not even
+    that the id is one), so only an active relationship names it."""
     if not is_id(customer_id):
         return None
-    # R17: a former partner learns nothing current about the customer (not even
-    # that the id is one), so only an active relationship names it.
-    relationship = (
+    return (
         ResellerRelationship.objects.filter(
             partner=partner,
             customer_id=customer_id,
@@ -374,6 +377,12 @@ def request_target(*, partner: Partner, customer_id) -> tuple | None:
         .select_related("customer")
         .first()
     )
+
+
+def request_target(*, partner: Partner, customer_id) -> tuple | None:
+    """For "Request admin privileges" on a card: the partner's customer and the
+    address of one of its administrators, to fill in the request (R11, R13)."""
+    relationship = active_relationship(partner=partner, customer_id=customer_id)
     if relationship is None:
         return None
     admin = (

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from customers.access import ActiveAdminRelationship
 from customers.models import Customer, ResellerRelationship
 from customers.permissions import customer_admin_membership
+from customers.selectors import active_relationship
 from gdap.models import (
     AccessAssignment,
     AdminRelationship,
@@ -41,19 +42,7 @@ LIST_STATUSES = [
 
 def partner_customer(*, partner: Partner, customer_id) -> Customer | None:
     """One of the partner's customers (an active reseller relationship), else None."""
-    try:
-        customer_id = int(customer_id)
-    except (TypeError, ValueError):
-        return None
-    relationship = (
-        ResellerRelationship.objects.filter(
-            partner=partner,
-            customer_id=customer_id,
-            status=ResellerRelationship.Status.ACTIVE,
-        )
-        .select_related("customer")
-        .first()
-    )
+    relationship = active_relationship(partner=partner, customer_id=customer_id)
     return relationship.customer if relationship else None
 
 

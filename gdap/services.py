@@ -10,10 +10,8 @@ Invitation of kind ``admin_relationship``.
 from datetime import timedelta
 from functools import partial
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import DomainError
@@ -35,8 +33,12 @@ from gdap.models import (
     SecurityGroupMember,
 )
 from gdap.notifications import notify_partner_admins
-from invitations.models import LINK_PLACEHOLDER, Invitation
-from invitations.services import invitation_revoke
+from invitations.models import Invitation
+from invitations.services import (
+    draft_from_templates,
+    invitation_new,
+    invitation_revoke,
+)
 from partners.models import Partner
 
 S = AdminRelationship.Status
@@ -145,19 +147,18 @@ def _group_name_taken():
 def draft_render(
     *, partner, relationship_name, roles, duration_days, auto_extend, language
 ):
-    context = {
-        "partner": partner,
-        "name": relationship_name,
-        "roles": [ROLES[code] for code in roles],
-        "duration_days": duration_days,
-        "auto_extend": auto_extend,
-        "link": LINK_PLACEHOLDER,
-        "ttl_days": settings.INVITATION_TTL_DAYS,
-    }
-    with translation.override(language):
-        subject = render_to_string("gdap/email/subject.txt", context).strip()
-        body = render_to_string("gdap/email/body.txt", context).strip() + "\n"
-    return subject, body
+    """The request's default subject and body (R31 with R5), in its language."""
+    return draft_from_templates(
+        "gdap/email",
+        {
+            "partner": partner,
+            "name": relationship_name,
+            "roles": [ROLES[code] for code in roles],
+            "duration_days": duration_days,
+            "auto_extend": auto_extend,
+        },
+        language=language,
+    )
 
 
 @transaction.atomic
@@ -187,28 +188,24 @@ def admin_relationship_request(
             )
     if AdminRelationship.objects.filter(partner=partner, name__iexact=name).exists():
         raise _name_taken()
-    now = timezone.now()
-    subject, body = draft_render(
-        partner=partner,
-        relationship_name=name,
-        roles=roles,
-        duration_days=duration_days,
-        auto_extend=auto_extend,
-        language=email_language,
-    )
-    invitation = Invitation.objects.create(
+    invitation = invitation_new(
         partner=partner,
         created_by=created_by,
+        draft=draft_render(
+            partner=partner,
+            relationship_name=name,
+            roles=roles,
+            duration_days=duration_days,
+            auto_extend=auto_extend,
+            language=email_language,
+        ),
         kind=Invitation.Kind.ADMIN_RELATIONSHIP,
         include_dap=False,
-        recipient_email=recipient_email.strip().lower(),
+        recipient_email=recipient_email,
         email_language=email_language,
-        subject=subject,
-        body=body,
-        sent_at=now,
-        expires_at=now + timedelta(days=settings.INVITATION_TTL_DAYS),
         customer=customer,
     )
+    now = invitation.sent_at
     try:
         # A savepoint: a concurrent request with the same name loses here.
         with transaction.atomic():
@@ -285,6 +282,31 @@ def _admin_of(user, refusal):
     return membership
 
 
+def _checked_answer(relationship, *, admin_user, link_nonce, allowed: str, now):
+    """What approve and decline both check after the lock: the same link, still
+    pending, and the eligibility of R45 (``allowed``: "can_accept" or
+    "can_decline"), refused with the page's own reason."""
+    _ensure_same_link(relationship.invitation, link_nonce)
+    _ensure_pending(relationship, now)
+    eligibility = selectors.approval_eligibility(
+        invitation=relationship.invitation, user=admin_user
+    )
+    if not getattr(eligibility, allowed):
+        raise DomainError(eligibility.code, eligibility.reason)
+
+
+def _answer_record(relationship, *, status, admin_user, customer, now) -> None:
+    """The request (Invitation) answered: its status, who, when, for whom."""
+    invitation = relationship.invitation
+    invitation.status = status
+    invitation.responded_by = admin_user
+    invitation.responded_at = now
+    invitation.customer = customer
+    invitation.save(
+        update_fields=["status", "responded_by", "responded_at", "customer"]
+    )
+
+
 @transaction.atomic
 def admin_relationship_approve(
     *, invitation_id: int, admin_user, link_nonce: str | None = None
@@ -300,15 +322,16 @@ def admin_relationship_approve(
     )
     customer = membership.customer
     relationship = _locked_request(invitation_id)
-    invitation = relationship.invitation
     if relationship.status == S.ACTIVE and relationship.customer_id == customer.pk:
         return relationship  # a concurrent or repeated click won
-    _ensure_same_link(invitation, link_nonce)
     now = timezone.now()
-    _ensure_pending(relationship, now)
-    eligibility = selectors.approval_eligibility(invitation=invitation, user=admin_user)
-    if not eligibility.can_accept:
-        raise DomainError(eligibility.code, eligibility.reason)
+    _checked_answer(
+        relationship,
+        admin_user=admin_user,
+        link_nonce=link_nonce,
+        allowed="can_accept",
+        now=now,
+    )
     relationship.status = S.ACTIVE
     relationship.customer = customer
     relationship.approved_by = admin_user
@@ -317,12 +340,12 @@ def admin_relationship_approve(
     relationship.save(
         update_fields=["status", "customer", "approved_by", "approved_at", "ends_at"]
     )
-    invitation.status = Invitation.Status.ACCEPTED
-    invitation.responded_by = admin_user
-    invitation.responded_at = now
-    invitation.customer = customer
-    invitation.save(
-        update_fields=["status", "responded_by", "responded_at", "customer"]
+    _answer_record(
+        relationship,
+        status=Invitation.Status.ACCEPTED,
+        admin_user=admin_user,
+        customer=customer,
+        now=now,
     )
     event_record(
         kind=Kind.APPROVED,
@@ -348,25 +371,26 @@ def admin_relationship_decline(
         _("Only an administrator of the customer organisation can decline."),
     )
     relationship = _locked_request(invitation_id)
-    invitation = relationship.invitation
     if relationship.status == S.DECLINED:
         return relationship
-    _ensure_same_link(invitation, link_nonce)
     now = timezone.now()
-    _ensure_pending(relationship, now)
-    eligibility = selectors.approval_eligibility(invitation=invitation, user=admin_user)
-    if not eligibility.can_decline:
-        raise DomainError(eligibility.code, eligibility.reason)
+    _checked_answer(
+        relationship,
+        admin_user=admin_user,
+        link_nonce=link_nonce,
+        allowed="can_decline",
+        now=now,
+    )
     customer = membership.customer
     relationship.status = S.DECLINED
     relationship.ended_at = now
     relationship.save(update_fields=["status", "ended_at"])
-    invitation.status = Invitation.Status.DECLINED
-    invitation.responded_by = admin_user
-    invitation.responded_at = now
-    invitation.customer = customer
-    invitation.save(
-        update_fields=["status", "responded_by", "responded_at", "customer"]
+    _answer_record(
+        relationship,
+        status=Invitation.Status.DECLINED,
+        admin_user=admin_user,
+        customer=customer,
+        now=now,
     )
     event_record(
         kind=Kind.DECLINED,

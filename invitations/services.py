@@ -37,16 +37,56 @@ def draft_render(
     *, partner: Partner, include_dap: bool, language: str
 ) -> tuple[str, str]:
     """The default subject and body, in the email's language, with the placeholder."""
+    return draft_from_templates(
+        "invitations/email",
+        {"partner": partner, "include_dap": include_dap},
+        language=language,
+    )
+
+
+def draft_from_templates(folder: str, context: dict, *, language: str):
+    """A request's default subject and body from ``<folder>/subject.txt`` and
+    ``body.txt``, in ``language``, with the link's placeholder (R7) and the
+    link's lifetime in the context."""
     context = {
-        "partner": partner,
-        "include_dap": include_dap,
+        **context,
         "link": LINK_PLACEHOLDER,
         "ttl_days": settings.INVITATION_TTL_DAYS,
     }
     with translation.override(language):
-        subject = render_to_string("invitations/email/subject.txt", context).strip()
-        body = render_to_string("invitations/email/body.txt", context).strip() + "\n"
+        subject = render_to_string(f"{folder}/subject.txt", context).strip()
+        body = render_to_string(f"{folder}/body.txt", context).strip() + "\n"
     return subject, body
+
+
+def invitation_new(
+    *,
+    partner: Partner,
+    created_by,
+    draft: tuple[str, str],
+    kind: str = Invitation.Kind.RESELLER,
+    include_dap: bool = True,
+    recipient_email: str = "",
+    email_language: str = "en",
+    customer=None,
+) -> Invitation:
+    """The pending request row with its draft and a fresh link (R7), valid
+    INVITATION_TTL_DAYS; the caller is in its transaction and writes its event."""
+    now = timezone.now()
+    subject, body = draft
+    return Invitation.objects.create(
+        partner=partner,
+        created_by=created_by,
+        kind=kind,
+        include_dap=include_dap,
+        recipient_email=recipient_email.strip().lower(),
+        email_language=email_language,
+        subject=subject,
+        body=body,
+        sent_at=now,
+        expires_at=now + timedelta(days=settings.INVITATION_TTL_DAYS),
+        customer=customer,
+    )
 
 
 @transaction.atomic
@@ -61,20 +101,15 @@ def invitation_create(
     """R2/R3/R7: a pending invitation with its draft; sovereign clouds need DAP."""
     if Cloud.requires_dap(partner.cloud) and not include_dap:
         raise DomainError("dap_required", Cloud.dap_required_message(partner.cloud))
-    now = timezone.now()
-    subject, body = draft_render(
-        partner=partner, include_dap=include_dap, language=email_language
-    )
-    invitation = Invitation.objects.create(
+    invitation = invitation_new(
         partner=partner,
         created_by=created_by,
+        draft=draft_render(
+            partner=partner, include_dap=include_dap, language=email_language
+        ),
         include_dap=include_dap,
-        recipient_email=recipient_email.strip().lower(),
+        recipient_email=recipient_email,
         email_language=email_language,
-        subject=subject,
-        body=body,
-        sent_at=now,
-        expires_at=now + timedelta(days=settings.INVITATION_TTL_DAYS),
     )
     event_record(
         kind="requested",
