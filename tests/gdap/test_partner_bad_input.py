@@ -230,3 +230,48 @@ def test_duplicate_name_message_is_translatable(
     assert "⟦You already have an admin relationship" in _field_error(
         text(response), "name"
     )
+
+
+# The issue's cases, refused in French and German too (R19, R20).
+TRANSLATED = {
+    "fr": {
+        "name_51": "Utilisez au plus 50 caractères",
+        "duplicate": "Vous avez déjà une relation d'administrateur portant ce nom.",
+        "duration": "Choisissez une durée de 1 à 730 jours.",
+        "no_roles": "Choisissez au moins un rôle.",
+        "unknown_role": "Choisissez des rôles dans la liste",
+    },
+    "de": {
+        "name_51": "Verwenden Sie höchstens 50 Zeichen",
+        "duplicate": "Sie haben bereits eine Administratorbeziehung mit diesem Namen.",
+        "duration": "Wählen Sie eine Dauer von 1 bis 730 Tagen.",
+        "no_roles": "Wählen Sie mindestens eine Rolle.",
+        "unknown_role": "Wählen Sie Rollen aus der Liste",
+    },
+}
+TRANSLATED_CASES = [
+    ("name_51", {"name": "x" * 51}, "name"),
+    ("duplicate", {"name": "TAILSPIN HELPDESK"}, "name"),
+    ("duration", {"duration_days": "0"}, "duration_days"),
+    ("duration", {"duration_days": "731"}, "duration_days"),
+    ("no_roles", {"roles": []}, "roles"),
+    ("unknown_role", {"roles": ["root_of_everything"]}, "roles"),
+]
+
+
+@pytest.mark.parametrize("language", ["fr", "de"])
+@pytest.mark.parametrize("key, data, field", TRANSLATED_CASES)
+def test_request_refusals_in_french_and_german(
+    signed_in, partner, settings, language, key, data, field
+):
+    factories.admin_relationship(
+        partner, status="approval_pending", name="Tailspin Helpdesk"
+    )
+    signed_in.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    before = _nothing_written()
+    response = signed_in.post(reverse("gdap:new"), _valid(**data))
+    assert response.status_code == 400
+    assert response.headers["Content-Language"] == language
+    error = _field_error(text(response), field).replace("&#x27;", "'")
+    assert TRANSLATED[language][key] in error
+    assert _nothing_written() == before
