@@ -23,6 +23,12 @@ class CustomersConfig(AppConfig):
         # R42: recent activity and open service requests on the Overview.
         overview.register()
 
+        from customers import activity
+
+        # R41: relationship events and people changes in the activity log
+        # (before gdap's, which INSTALLED_APPS readies later).
+        activity.register()
+
         from customers import people
 
         # R26: a removed partner user leaves every support contact list.

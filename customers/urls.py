@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers import views
+from customers import activity_views, views
 
 app_name = "customers"
 
@@ -26,6 +26,8 @@ urlpatterns = [
         views.service_request_detail,
         name="service_request",
     ),
+    # R41: the activity log.
+    path("activity/", activity_views.activity_log, name="activity"),
     # Customer side
     path("customer/partners/", views.partner_relationships, name="partners"),
     path(
@@ -47,5 +49,10 @@ urlpatterns = [
         "customer/service-requests/<id:request_id>/",
         views.customer_service_request_detail,
         name="customer_service_request",
+    ),
+    path(
+        "customer/activity/",
+        activity_views.customer_activity,
+        name="customer_activity",
     ),
 ]

@@ -33,6 +33,10 @@ class GdapConfig(AppConfig):
                 customer_template="gdap/customer_admin_relationships.html",
             )
         )
+        from gdap import activity
+
+        # R41: admin relationship events in the activity log.
+        activity.register()
         # R42: admin relationships ending in the next 30 days.
         overview.register()
         # R43: approved, declined, expiring, expired, terminated, auto-extended.

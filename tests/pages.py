@@ -204,7 +204,32 @@ def _data():
         factories.NotificationFactory(recipient=user)
         factories.NotificationFactory(recipient=user, read_at=now)
     _gdap_data(d, now)
+    _activity_data(d, now)
     return d
+
+
+def _activity_data(d, now):
+    """Issue 16: events of each source of the activity log (R41), one of them
+    with a long details text."""
+    from gdap.models import GdapEvent
+    from partners.models import PartnerUserEvent
+
+    GdapEvent.objects.create(
+        partner=d["partner"],
+        customer=d["adatum"],
+        relationship=d["admin_relationship"],
+        kind=GdapEvent.Kind.APPROVED,
+        actor=d["customer_admin"],
+        at=now - timedelta(days=60),
+    )
+    PartnerUserEvent.objects.create(
+        partner=d["partner"],
+        actor=d["global_admin"],
+        subject=d["sales_agent"],
+        kind=PartnerUserEvent.Kind.ADDED,
+        details={"email": d["sales_agent"].email},
+        at=now - timedelta(days=90),
+    )
 
 
 def _gdap_data(d, now):
@@ -322,6 +347,9 @@ def _partner_pages(d):
         ("My account", "/account/"),
         ("Change password", "/account/password/"),
         ("Two-step verification", "/account/two-step/"),
+        # Issue 16: the activity log (R41), each role its sources.
+        ("Activity log", "/activity/"),
+        ("Activity log, bad filter (400)", "/activity/?from=2026-13-45", 400),
     ]
     sales_user = d["sales_agent"].pk
     people = [
@@ -437,6 +465,7 @@ def build() -> dict:
     )
     customer.add("End relationship confirm", f"/customer/partners/{rel.pk}/end/")
     customer.add("Customer service requests", "/customer/service-requests/")
+    customer.add("Customer activity log", "/customer/activity/")
     customer.add(
         "Customer service request detail", f"/customer/service-requests/{sr.pk}/"
     )
