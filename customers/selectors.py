@@ -350,14 +350,6 @@ def customer_relationship_for_admin(*, customer, relationship_id: int):
     )
 
 
-def customer_timeline(*, customer, limit: int = 100):
-    return list(
-        RelationshipEvent.objects.filter(customer=customer)
-        .select_related("actor", "partner")
-        .order_by("-created_at", "-id")[:limit]
-    )
-
-
 def active_relationship(
     *, partner: Partner, customer_id
 ) -> ResellerRelationship | None:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from core.exceptions import DomainError
 from core.links import reverse_each
 from core.pagination import paginate
-from customers import selectors, services
+from customers import activity, selectors, services
 from customers.access import (
     active_admin_relationships,
     card_access,
@@ -340,7 +340,9 @@ def partner_relationships(request):
             "relationships": list(
                 selectors.customer_relationships(customer=request.customer)
             ),
-            "events": selectors.customer_timeline(customer=request.customer, limit=50),
+            # R41: the organisation's latest events (relationships and admin
+            # relationships), with a link to its whole log.
+            "activity": activity.latest(activity.Scope(customer=request.customer), 50),
             # R32/R36: what the apps above add (gdap: the admin relationships).
             "sections": customer_sections(customer=request.customer),
         },
