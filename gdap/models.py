@@ -213,6 +213,11 @@ class AdminRelationship(models.Model):
             ),
         ]
         indexes = [
+            # The Admin relationships list, newest first (R36).
+            models.Index(
+                fields=["partner", "-created_at", "-id"],
+                name="admin_relationship_recent_idx",
+            ),
             models.Index(
                 fields=["partner", "status", "ends_at"],
                 name="admin_relationship_list_idx",

@@ -226,6 +226,15 @@ def invitation_activity_by_week(
         in_window |= Q(
             **{f"{field_name}__gte": window_start, f"{field_name}__lt": window_end}
         )
+    # An answered or revoked request whose link date falls in the window counts
+    # in no series for it (``when_expired``): such rows are not read at all.
+    in_window &= ~Q(
+        ~Q(status__in=[Invitation.Status.EXPIRED, Invitation.Status.PENDING]),
+        *[
+            ~Q(**{f"{f}__gte": window_start, f"{f}__lt": window_end})
+            for f in ("sent_at", "first_opened_at", "responded_at")
+        ],
+    )
     rows = Invitation.objects.filter(in_window, partner=partner).values_list(
         "status", "sent_at", "first_opened_at", "responded_at", "expires_at", named=True
     )
