@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -161,3 +162,38 @@ class UserSession(models.Model):
 
     def __str__(self):
         return f"{self.user_id} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Refuses bulk UPDATE and DELETE of an append-only model's rows."""
+
+    def update(self, **kwargs):
+        raise ValidationError(self.model.changed_message)
+
+    def delete(self):
+        raise ValidationError(self.model.deleted_message)
+
+
+class AppendOnlyModel(models.Model):
+    """An event table that is written once and never edited or deleted.
+
+    The model and its queryset refuse it here; each concrete table's migration
+    also adds a database trigger refusing UPDATE (and DELETE on PostgreSQL).
+    Subclasses name what is refused in ``changed_message``/``deleted_message``.
+    """
+
+    changed_message = _("Events cannot be changed.")
+    deleted_message = _("Events cannot be deleted.")
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(self.changed_message)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(self.deleted_message)

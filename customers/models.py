@@ -7,6 +7,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from core.models import AppendOnlyModel
 from partners.models import Cloud, Partner
 
 
@@ -259,15 +260,7 @@ class ResellerRelationship(models.Model):
         return self.status == self.Status.ACTIVE
 
 
-class EventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise ValidationError(_("Relationship events cannot be changed."))
-
-    def delete(self):
-        raise ValidationError(_("Relationship events cannot be deleted."))
-
-
-class RelationshipEvent(models.Model):
+class RelationshipEvent(AppendOnlyModel):
     """Append-only timeline per partner and customer. Never edited or deleted.
 
     The database refuses UPDATE (and DELETE on PostgreSQL) with a trigger; see the
@@ -320,7 +313,8 @@ class RelationshipEvent(models.Model):
     created_at = models.DateTimeField(_("time"), db_index=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
 
-    objects = EventQuerySet.as_manager()
+    changed_message = _("Relationship events cannot be changed.")
+    deleted_message = _("Relationship events cannot be deleted.")
 
     class Meta:
         verbose_name = _("relationship event")
@@ -332,14 +326,6 @@ class RelationshipEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d})"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError(_("Relationship events cannot be changed."))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("Relationship events cannot be deleted."))
 
 
 class SupportContact(models.Model):

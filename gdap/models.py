@@ -15,11 +15,11 @@ whatever the jobs did (R34).
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from core.models import AppendOnlyModel
 from customers.models import Customer
 from customers.role_catalogue import CHOICES as ROLE_CHOICES
 from customers.role_catalogue import CODES as ROLE_CODES
@@ -394,15 +394,7 @@ class AccessAssignment(models.Model):
         return f"{self.relationship} → {self.group}"
 
 
-class GdapEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise ValidationError(_("Admin relationship events cannot be changed."))
-
-    def delete(self):
-        raise ValidationError(_("Admin relationship events cannot be deleted."))
-
-
-class GdapEvent(models.Model):
+class GdapEvent(AppendOnlyModel):
     """Append-only: every change to admin relationships, their assignments and
     security groups (R35). The database refuses UPDATE (and DELETE on
     PostgreSQL), like the relationship events of the seed."""
@@ -465,7 +457,8 @@ class GdapEvent(models.Model):
     at = models.DateTimeField(_("time"), db_index=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
 
-    objects = GdapEventQuerySet.as_manager()
+    changed_message = _("Admin relationship events cannot be changed.")
+    deleted_message = _("Admin relationship events cannot be deleted.")
 
     class Meta:
         verbose_name = _("admin relationship event")
@@ -475,14 +468,6 @@ class GdapEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.at:%Y-%m-%d})"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError(_("Admin relationship events cannot be changed."))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("Admin relationship events cannot be deleted."))
 
 
 class AdminRelationshipReminder(models.Model):
