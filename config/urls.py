@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("customers.urls")),
     path("", include("invitations.urls")),
     path("", include("gdap.urls")),
+    path("", include("api.urls")),
     # R28 passkeys: the WebAuthn ceremonies' JSON endpoints (django-otp-webauthn).
     path("webauthn/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
     path("admin/", admin.site.urls),

@@ -151,6 +151,8 @@ class PartnerUserEvent(models.Model):
             "two_step_policy_changed",
             _("Two-step verification requirement changed"),
         )
+        TOKEN_CREATED = "token_created", _("API token created")
+        TOKEN_REVOKED = "token_revoked", _("API token revoked")
 
     partner = models.ForeignKey(
         Partner,
@@ -190,6 +192,8 @@ class PartnerUserEvent(models.Model):
                         "roles_changed",
                         "removed",
                         "two_step_policy_changed",
+                        "token_created",
+                        "token_revoked",
                     ]
                 ),
                 name="partner_user_event_kind_valid",
@@ -199,3 +203,71 @@ class PartnerUserEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.at:%Y-%m-%d})"
+
+
+class ApiToken(models.Model):
+    """R38: a partner user's key to the API, acting with that user's roles.
+
+    Only a SHA-256 of the key is kept (the key is 256 random bits, so a fast hash
+    is enough: nothing to brute-force); ``prefix`` (the key's first characters)
+    lets a person and staff tell their tokens apart without the key.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read only")
+        READ_WRITE = "read_write", _("Read and write")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
+    )
+    partner = models.ForeignKey(
+        Partner,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("partner"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices)
+    prefix = models.CharField(_("prefix"), max_length=16, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"))
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scope__in=["read", "read_write"]),
+                name="api_token_scope_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="api_token_expires_after_created",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"], name="api_token_user")]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_usable(self, now) -> bool:
+        return self.revoked_at is None and self.expires_at > now
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.READ_WRITE

@@ -14,7 +14,7 @@ from core.mail import email_queue
 from core.security_log import security_event
 from core.sessions import session_renamed, sessions_end_for_user
 from core.timezones import is_valid_zone
-from partners import passwords
+from partners import api_tokens, passwords
 from partners.models import (
     MembershipRole,
     Partner,
@@ -320,6 +320,7 @@ def partner_user_remove(*, partner: Partner, actor, user_id: int, request=None):
     user.is_active = False
     user.save(update_fields=["is_active"])
     sessions_end_for_user(user=user)
+    api_tokens.tokens_revoke_for_user(user=user, actor=actor)
     _event(
         partner=partner,
         actor=actor,

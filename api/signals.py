@@ -1,0 +1,1 @@
+"""Receivers the api app connects to the apps below (filled by the webhooks)."""

@@ -1,0 +1,3 @@
+"""R39: /api/v1/ endpoints (to be filled)."""
+
+urlpatterns = []

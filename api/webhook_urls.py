@@ -1,0 +1,3 @@
+"""R40: the Webhooks pages (to be filled)."""
+
+urlpatterns = []
