@@ -108,6 +108,22 @@ def admin_agent(make_partner_user):
 
 
 @pytest.fixture
+def api_client(db):
+    """``api_client(user, scope="read_write")``: a DRF client sending a new token of
+    ``user`` as ``Authorization: Bearer``; its ``token`` and ``key`` are attributes."""
+    from rest_framework.test import APIClient
+
+    def make(user, scope="read_write", **kwargs):
+        token, key = factories.api_token(user, scope=scope, **kwargs)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+        client.token, client.key = token, key
+        return client
+
+    return make
+
+
+@pytest.fixture
 def sign_in(client):
     def do(user):
         client.force_login(user)

@@ -254,6 +254,19 @@ class PartnerUserEventFactory(factory.django.DjangoModelFactory):
     at = factory.LazyFunction(timezone.now)
 
 
+# --- API tokens (R38) ----------------------------------------------------------------
+
+
+def api_token(user, *, scope="read_write", days=30, name="CI tool"):
+    """A token of ``user`` (a partner user) made by the service; returns
+    ``(token, key)``: the key is what a client sends."""
+    from partners import api_tokens
+
+    return api_tokens.token_create(
+        user=user, name=name, scope=scope, expires_in_days=days
+    )
+
+
 # --- GDAP (R31–R37) ----------------------------------------------------------------
 
 
