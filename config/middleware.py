@@ -1,7 +1,7 @@
 import logging
 
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.template.response import SimpleTemplateResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -77,6 +77,19 @@ class RejectNulBytesMiddleware:
             # not whichever one the worker thread last served.
             with translation.override(translation.get_language_from_request(request)):
                 message = _("Bad request.")
+            if request.path_info.startswith("/api/"):
+                # R39: the API's errors are problem+json (api.errors' shape).
+                return JsonResponse(
+                    {
+                        "type": "about:blank",
+                        "title": "Bad Request",
+                        "status": 400,
+                        "detail": str(message),
+                        "code": "malformed_request",
+                    },
+                    status=400,
+                    content_type="application/problem+json",
+                )
             return HttpResponseBadRequest(
                 message, content_type="text/plain; charset=utf-8"
             )

@@ -317,6 +317,18 @@ def customer_relationship_get(
     return get_object_or_404(qs, partner=partner, customer_id=customer_id)
 
 
+def reseller_relationship_get(
+    *, partner: Partner, relationship_id: int
+) -> ResellerRelationship:
+    """The partner's reseller relationship by its own id (the API's), active or
+    ended; another partner's is a 404 (R17)."""
+    return get_object_or_404(
+        ResellerRelationship.objects.select_related("customer", "ended_by"),
+        partner=partner,
+        pk=relationship_id,
+    )
+
+
 def relationship_timeline(*, partner: Partner, customer_id: int, limit: int = 100):
     return list(
         RelationshipEvent.objects.filter(partner=partner, customer_id=customer_id)

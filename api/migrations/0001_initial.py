@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('partners', '0008_apitoken_and_more'),
+        ('partners', '0008_api_tokens'),
     ]
 
     operations = [

@@ -4,10 +4,11 @@ Each resource module holds its views and its ``urlpatterns``; this file only
 puts them together (namespace ``api``, as the Webhooks page).
 """
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
+from api.errors import not_found
 from api.v1 import (
     activity,
     admin_relationships,
@@ -42,6 +43,8 @@ urlpatterns = [
         "docs/",
         SpectacularSwaggerSplitView.as_view(
             url_name="api:schema",
+            # Without drf-spectacular's inline <style> (the portal's CSP).
+            template_name="api/swagger_ui.html",
             authentication_classes=[],
             permission_classes=[AllowAny],
         ),
@@ -50,3 +53,5 @@ urlpatterns = [
 ]
 for _module in RESOURCES:
     urlpatterns += _module.urlpatterns
+# Last: any other path under /api/v1/ is a problem+json 404, not the HTML page.
+urlpatterns.append(re_path(r"^[\s\S]*$", not_found, name="not-found"))

@@ -276,6 +276,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several resources have a "status", each with its own choices.
+    "ENUM_NAME_OVERRIDES": {
+        "InvitationStatusEnum": "invitations.models.Invitation.Status",
+        "AdminRelationshipStatusEnum": "gdap.models.AdminRelationship.Status",
+        "ResellerRelationshipStatusEnum": (
+            "customers.models.ResellerRelationship.Status"
+        ),
+        "ServiceRequestStatusEnum": "customers.models.ServiceRequest.Status",
+    },
 }
 # R40: webhook targets on private, loopback or link-local addresses (and plain
 # HTTP) only where this says so: tests and local trials.
