@@ -22,6 +22,7 @@ from api.v1.serializers import (
     ReasonSerializer,
     RolesField,
     TextField,
+    choice_param,
     id_field,
     role_codes_field,
 )
@@ -165,12 +166,12 @@ class AdminRelationshipList(mixins.ListModelMixin, _Base):
 
     def get_queryset(self):
         params = self.request.query_params
-        value = params.get("status", "")
+        value = choice_param(self.request, "status", selectors.LIST_STATUSES)
         search = SearchSerializer(data={"q": params.get("q", "")})
         search.is_valid(raise_exception=True)
         return selectors.admin_relationship_list(
             partner=self.partner,
-            status=value if value in selectors.LIST_STATUSES else "",
+            status=value,
             search=search.validated_data["q"],
         )
 

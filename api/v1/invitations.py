@@ -20,6 +20,7 @@ from api.v1.serializers import (
     PERMISSIONS,
     CustomerRefSerializer,
     TextField,
+    choice_param,
 )
 from invitations import selectors, services, tokens
 from invitations.models import Invitation
@@ -200,10 +201,8 @@ class InvitationList(mixins.ListModelMixin, _Managed):
     serializer_class = InvitationSerializer
 
     def get_queryset(self):
-        value = self.request.query_params.get("status", "")
-        return selectors.invitation_list(
-            partner=self.partner, status=value if value in Status.values else ""
-        )
+        value = choice_param(self.request, "status", Status.values)
+        return selectors.invitation_list(partner=self.partner, status=value)
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), **_context(self)}

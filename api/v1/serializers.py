@@ -7,6 +7,7 @@ The API holds no business rule: serializers check only the shape of a request
 (a DomainError with its code, answered 422 by api.errors).
 """
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -103,3 +104,20 @@ def raise_form_errors(form) -> None:
         for name, errors in form.errors.items()
     }
     raise serializers.ValidationError(detail)
+
+
+def choice_param(request, name: str, choices) -> str:
+    """A query-string filter that must be one of ``choices`` (or absent): anything
+    else is a 400 naming the parameter, never a filter silently dropped."""
+    value = request.query_params.get(name, "")
+    if value and value not in {str(c) for c in choices}:
+        raise serializers.ValidationError(
+            {
+                name: [
+                    serializers.ErrorDetail(
+                        _("Choose a value from the list."), "invalid_choice"
+                    )
+                ]
+            }
+        )
+    return value

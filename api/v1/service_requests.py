@@ -24,6 +24,7 @@ from api.v1.serializers import (
     id_field,
     raise_form_errors,
 )
+from core.converters import is_id
 from customers import selectors, services
 from customers.forms import ServiceRequestFilterForm, ServiceRequestForm
 from customers.models import ServiceRequest
@@ -86,6 +87,12 @@ class ServiceRequestList(mixins.ListModelMixin, PartnerAPIView):
 
     def get_queryset(self):
         filters = ServiceRequestFilterForm(self.request.query_params)
+        raise_form_errors(filters)
+        customer = self.request.query_params.get("customer", "")
+        if customer and not is_id(customer):
+            raise serializers.ValidationError(
+                {"customer": [_("Enter a whole number.")]}, code="invalid"
+            )
         return selectors.service_request_list(
             partner=self.partner,
             status=filters.value("status"),

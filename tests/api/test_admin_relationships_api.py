@@ -290,3 +290,11 @@ def test_list_filters_paginates_and_costs_the_same_for_1_or_20_rows(
 )
 def test_a_bad_search_is_a_400_problem(api, q, code):
     assert_problem(api.get(LIST, {"q": q}), 400, code)
+
+
+def test_a_status_filter_outside_its_choices_is_a_400(api_client, admin_agent):
+    client = api_client(admin_agent)
+    for path in ("/api/v1/admin-relationships/", "/api/v1/relationship-requests/"):
+        response = client.get(path, {"status": "AAA"})
+        assert response.status_code == 400, path
+        assert response.json()["errors"][0]["field"] == "status"
