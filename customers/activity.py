@@ -415,6 +415,9 @@ def _relationship_details(kind, details, note) -> str:
 
 
 def _people_details(kind, details, note) -> str:
+    if kind in ("token_created", "token_revoked"):
+        # R38: the token's name and prefix (never its key, which nothing stores).
+        return f"{details.get('name', '')} ({details.get('prefix', '')}…)"
     email = details.get("email") or ""
     return str(email)
 

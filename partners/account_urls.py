@@ -3,6 +3,7 @@
 from django.urls import path
 
 from partners import account_views as views
+from partners import token_views
 
 # Namespaced "partners" (added to partners.portal_urls).
 portal_patterns = [
@@ -13,6 +14,12 @@ portal_patterns = [
     path("partner/users/<id:user_id>/remove/", views.user_remove, name="user_remove"),
     path("account/", views.account, name="account"),
     path("account/password/", views.account_password, name="account_password"),
+    path("account/tokens/", token_views.tokens, name="tokens"),
+    path(
+        "account/tokens/<id:token_id>/revoke/",
+        token_views.token_revoke,
+        name="token_revoke",
+    ),
     path(
         "account/sessions/sign-out-others/",
         views.account_sessions_end,

@@ -7,19 +7,25 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_helpers import (
+    ChangedThroughActionsMixin,
     CountryColumnMixin,
     LabelledInlineFormSet,
     PartnerLinkMixin,
     PortalModelAdmin,
     ReadOnlyInlineMixin,
     UserColumnsMixin,
+    act_on_each,
     admin_changelist_url,
     admin_links,
+    confirm_with_reason,
     country_filter,
+    partner_filter,
+    with_reason,
 )
 from core.timezones import TimeZoneFormField
+from partners import api_tokens
 from partners.forms import StaffSignInForm
-from partners.models import MembershipRole, Partner, PartnerMembership
+from partners.models import ApiToken, MembershipRole, Partner, PartnerMembership
 
 admin.site.site_header = _("Partner portal administration")
 admin.site.site_title = _("Partner portal administration")
@@ -122,6 +128,78 @@ class PartnerMembershipAdmin(UserColumnsMixin, PartnerLinkMixin, PortalModelAdmi
     @admin.display(description=_("roles"))
     def roles(self, obj):
         return ", ".join(obj.role_labels())
+
+
+# --- API tokens (R38) -----------------------------------------------------------------
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ChangedThroughActionsMixin, PartnerLinkMixin, PortalModelAdmin):
+    """Support staff see every token (never its key: only a hash exists, and it is
+    not shown) and revoke them; tokens are created by their person only."""
+
+    list_display = [
+        "name",
+        "prefix",
+        "user",
+        "partner_link",
+        "scope",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    list_select_related = ["user", "partner"]
+    list_filter = [
+        "scope",
+        partner_filter(),
+        ("revoked_at", admin.EmptyFieldListFilter),
+    ]
+    search_fields = ["name", "prefix", "user__email"]
+    fields = [
+        "name",
+        "prefix",
+        "user",
+        "partner",
+        "scope",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+        "revoked_by",
+    ]
+    readonly_fields = fields
+    actions = ["revoke_selected"]
+
+    @admin.action(description=_("Revoke selected tokens"), permissions=["change"])
+    def revoke_selected(self, request, queryset):
+        def run(reason):
+            act_on_each(
+                self,
+                request,
+                queryset,
+                skip=lambda token: (
+                    _("%(name)s was revoked already.") % {"name": token.name}
+                    if token.revoked_at
+                    else None
+                ),
+                act=lambda token: api_tokens.token_revoke(
+                    token=token, actor=request.user
+                ),
+                refused=lambda token, exc: str(exc),
+                log_message=with_reason(_("Revoked the token."), reason),
+                done_message=_("%(count)d tokens revoked."),
+            )
+
+        return confirm_with_reason(
+            self,
+            request,
+            queryset,
+            run=run,
+            title=_("Revoke selected tokens"),
+            intro=_("Programs using these tokens are refused from their next call."),
+            confirm_label=_("Revoke"),
+        )
 
 
 # --- The accounts (django.contrib.auth's User) ------------------------------------

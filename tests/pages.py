@@ -347,6 +347,7 @@ def _partner_pages(d):
         ("My account", "/account/"),
         ("Change password", "/account/password/"),
         ("Two-step verification", "/account/two-step/"),
+        ("API tokens", "/account/tokens/"),
         # Issue 16: the activity log (R41), each role its sources.
         ("Activity log", "/activity/"),
         ("Activity log, bad filter (400)", "/activity/?from=2026-13-45", 400),

@@ -36,7 +36,7 @@ from gdap.models import (
     SecurityGroupMember,
 )
 from invitations.models import BulkRequest, Invitation, InvitationReminder
-from partners.models import Partner, PartnerMembership, PartnerUserEvent
+from partners.models import ApiToken, Partner, PartnerMembership, PartnerUserEvent
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +87,7 @@ BUILDERS = {
     Group: lambda: Group.objects.create(name=f"Group {Group.objects.count()}"),
     Partner: lambda: factories.PartnerFactory(),
     PartnerMembership: lambda: factories.partner_user(),
+    ApiToken: lambda: factories.api_token(factories.partner_user())[0],
     Notification: lambda: factories.NotificationFactory(),
     OutgoingEmail: lambda: factories.OutgoingEmailFactory(),
     UserSession: lambda: factories.UserSessionFactory(),

@@ -63,6 +63,9 @@ EXPECTED_PERMISSIONS = {
     "gdap.view_accessassignment",
     "gdap.view_gdapevent",
     "gdap.view_adminrelationshipreminder",
+    # API tokens (issue 16): seen (never a key), revoked as an action.
+    "partners.view_apitoken",
+    "partners.change_apitoken",
 }
 
 
