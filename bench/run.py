@@ -43,7 +43,7 @@ import environ  # noqa: E402
 import httpx  # noqa: E402
 import pyotp  # noqa: E402
 
-from bench import concurrency, load  # noqa: E402
+from bench import api_list, concurrency, load  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
@@ -319,6 +319,7 @@ class Measured:
     scale_name: str
     many: concurrency.Outcome
     clicked: concurrency.Outcome
+    api: dict | None = None
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -404,6 +405,9 @@ def make_context(opts: Options) -> Context:
         # limits would refuse them, which is the throttle's job, not the figure here.
         "LOGIN_IP_FAILURE_LIMIT": "1000000",
         "LOGIN_FAILURE_LIMIT": "1000000",
+        # The API's per-token limit (R39) would answer 429 to the load: its job,
+        # not the figure (bench/api_list.py).
+        **api_list.RATE_LIMIT_ENV,
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
     }
@@ -644,10 +648,45 @@ def measure_servers(ctx: Context, prep: dict, pages: list) -> Measured:
         ]
         pairs.append((scale_name, ("large", "/customers/"), ("small", "/customers/")))
         runs = bench.load_rounds(pairs)
+        api = measure_api(ctx, bench.servers["large"].url)
         many, clicked = bench.check_concurrency(prep)
     finally:
         Server.stop_all()
-    return Measured(runs=runs, scale_name=scale_name, many=many, clicked=clicked)
+    return Measured(
+        runs=runs, scale_name=scale_name, many=many, clicked=clicked, api=api
+    )
+
+
+def measure_api(ctx: Context, base_url: str) -> dict:
+    """R39: the API customers list (25 a page, token auth) beside a minimal DRF
+    view of one table in the same server (bench/api_list.py)."""
+    o = ctx.opts
+    key = api_list.create_token(ctx.envs["large"])
+    return api_list.run(
+        base_url,
+        key,
+        seconds=o.seconds,
+        connections=o.connections,
+        rounds=o.rounds,
+        warm=2 * o.workers,
+    )
+
+
+def report_api(measured: Measured, report: dict) -> None:
+    if measured.api is None:
+        return
+    api, minimal = measured.api["api"], measured.api["minimal"]
+    share = api["rps"] / minimal["rps"] if minimal["rps"] else 0.0
+    print()
+    print("API customers list (page of 25, token auth) vs a minimal DRF view:")
+    print(f"  {'':<34}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    for name, row in (("API /api/v1/customers/", api), ("minimal DRF view", minimal)):
+        print(
+            f"  {name:<34}{fmt(row['rps'], 0):>8}{fmt(row['p50_ms']):>9}"
+            f"{fmt(row['p99_ms']):>9}{row['errors']:>8}"
+        )
+    print(f"  share of the minimal view's req/s: {share:.2f} (target >= 0.50)")
+    report["api"] = {**measured.api, "share": share}
 
 
 # --- report ---------------------------------------------------------------------
@@ -920,6 +959,9 @@ def main() -> int:
     )  # fmt: skip
     report_pages(ctx, prep, pages, measured.runs, counted, report, failures)
     scale = report_scale(ctx, measured, counted, scale_inproc, report, failures)
+    report_api(measured, report)
+    if measured.api and measured.api["api"]["errors"]:
+        failures.append("API customers list: error answers under load")
     problems = report_concurrency(ctx, prep, measured, verified, report, failures)
     report_targets(ctx, scale, problems, report)
     if queued is not None:
