@@ -27,3 +27,14 @@ def open_link(client, invitation) -> str:
     response = client.get(accept_path(invitation))
     assert response.status_code == 302, response.status_code
     return response["Location"]
+
+
+def assert_problem(response, status: int, code: str) -> dict:
+    """An API error (R39): ``application/problem+json`` with this status and
+    stable ``code``, and a human ``detail``; returns the body."""
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["code"] == code
+    assert body["status"] == status and body["detail"]
+    return body

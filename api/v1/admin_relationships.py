@@ -9,7 +9,7 @@ refusals and codes (``name_taken``, ``name_too_long``, ``duration_range``,
 
 from django.http import Http404
 from django.urls import path
-from django.utils import timezone, translation
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
@@ -25,6 +25,7 @@ from api.v1.serializers import (
     choice_param,
     id_field,
     role_codes_field,
+    with_email_language,
 )
 from gdap import selectors, services
 from gdap.models import DURATION_DEFAULT, AdminRelationship
@@ -209,11 +210,7 @@ class AdminRelationshipList(mixins.ListModelMixin, _Base):
     def post(self, request):
         given = AdminRelationshipCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        data = dict(given.validated_data)
-        if "email_language" not in data:
-            language = (translation.get_language() or "en")[:2]
-            codes = Invitation.Language.values
-            data["email_language"] = language if language in codes else "en"
+        data = with_email_language(dict(given.validated_data))
         relationship = services.admin_relationship_request(
             partner=self.partner, created_by=request.user, **data
         )

@@ -8,7 +8,7 @@ as on the pages (R1).
 """
 
 from django.urls import path
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, serializers, status
@@ -21,6 +21,7 @@ from api.v1.serializers import (
     CustomerRefSerializer,
     TextField,
     choice_param,
+    with_email_language,
 )
 from invitations import selectors, services, tokens
 from invitations.models import Invitation
@@ -236,11 +237,7 @@ class InvitationList(mixins.ListModelMixin, _Managed):
     def post(self, request):
         given = InvitationCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        data = dict(given.validated_data)
-        if "email_language" not in data:
-            language = (translation.get_language() or "en")[:2]
-            codes = Invitation.Language.values
-            data["email_language"] = language if language in codes else "en"
+        data = with_email_language(dict(given.validated_data))
         invitation = services.invitation_create(
             partner=self.partner, created_by=request.user, **data
         )

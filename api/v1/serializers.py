@@ -121,3 +121,17 @@ def choice_param(request, name: str, choices) -> str:
             }
         )
     return value
+
+
+def with_email_language(data: dict) -> dict:
+    """A request's email language (R19): the one given, else the caller's
+    (Accept-Language, as the page's), else English."""
+    from django.utils import translation
+
+    from invitations.models import Invitation
+
+    if "email_language" not in data:
+        language = (translation.get_language() or "en")[:2]
+        codes = Invitation.Language.values
+        data["email_language"] = language if language in codes else "en"
+    return data

@@ -8,19 +8,13 @@ from invitations import tokens
 from invitations.models import Invitation
 from partners.models import Role
 from tests import factories
+from tests.helpers import assert_problem
 
 LIST = reverse("api:admin-relationship-list")
 
 
 def url(name, relationship, *args):
     return reverse(f"api:admin-relationship-{name}", args=[relationship.pk, *args])
-
-
-def assert_problem(response, status, code):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/problem+json")
-    assert response.json()["code"] == code
-    return response.json()
 
 
 @pytest.fixture

@@ -9,18 +9,12 @@ from rest_framework.test import APIClient
 from invitations.models import Invitation
 from partners import api_tokens, services
 from partners.models import Role
+from tests.helpers import assert_problem
 
 PROBLEM = "application/problem+json"
 
 
-def _problem(response, status, code):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["code"] == code
-    assert body["status"] == status
-    assert body["detail"]
-    return body
+_problem = assert_problem
 
 
 @pytest.fixture

@@ -13,19 +13,13 @@ from invitations import tokens
 from invitations.models import LINK_PLACEHOLDER, Invitation
 from partners.models import Cloud, Role
 from tests import factories
+from tests.helpers import assert_problem
 
 LIST = reverse("api:relationship-request-list")
 
 
 def url(name, invitation):
     return reverse(f"api:relationship-request-{name}", args=[invitation.pk])
-
-
-def assert_problem(response, status, code):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/problem+json")
-    assert response.json()["code"] == code
-    return response.json()
 
 
 @pytest.fixture

@@ -6,17 +6,11 @@ from django.urls import reverse
 from customers.models import RelationshipEvent, ResellerRelationship, Subscription
 from partners.models import Role
 from tests import factories
+from tests.helpers import assert_problem
 
 
 def url(name, relationship):
     return reverse(f"api:reseller-relationship-{name}", args=[relationship.pk])
-
-
-def assert_problem(response, status, code):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/problem+json")
-    assert response.json()["code"] == code
-    return response.json()
 
 
 @pytest.fixture

@@ -6,19 +6,13 @@ from django.urls import reverse
 from gdap.models import GdapEvent, SecurityGroup
 from partners.models import Role
 from tests import factories
+from tests.helpers import assert_problem
 
 LIST = reverse("api:security-group-list")
 
 
 def url(group):
     return reverse("api:security-group-detail", args=[group.pk])
-
-
-def assert_problem(response, status, code):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/problem+json")
-    assert response.json()["code"] == code
-    return response.json()
 
 
 @pytest.fixture

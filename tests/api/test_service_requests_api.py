@@ -6,19 +6,13 @@ from django.urls import reverse
 from customers.models import RelationshipEvent, ResellerRelationship, ServiceRequest
 from partners.models import Role
 from tests import factories
+from tests.helpers import assert_problem
 
 LIST = reverse("api:service-request-list")
 
 
 def url(service_request):
     return reverse("api:service-request-detail", args=[service_request.pk])
-
-
-def assert_problem(response, status, code):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/problem+json")
-    assert response.json()["code"] == code
-    return response.json()
 
 
 @pytest.fixture
