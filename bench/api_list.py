@@ -15,8 +15,6 @@ import math
 import statistics
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -73,48 +71,13 @@ def measure(
 ) -> load.Result:
     """``connections`` keep-alive clients for ``seconds`` (bench/load.py's
     Python loader, with a bearer token instead of a session cookie)."""
-    load._check_loopback(base_url)
-    latencies: list[float] = []
-    errors = {"status": 0, "socket": 0}
-    lock = threading.Lock()
-    deadline = time.perf_counter() + seconds
-
-    def client() -> None:
-        own, status, sockets = [], 0, 0
-        with httpx.Client(
-            base_url=base_url,
-            headers={"Authorization": f"Bearer {key}"},
-            timeout=10.0,
-        ) as http:
-            while time.perf_counter() < deadline:
-                start = time.perf_counter()
-                try:
-                    response = http.get(path)
-                except httpx.HTTPError:
-                    sockets += 1
-                    continue
-                own.append(time.perf_counter() - start)
-                status += response.status_code >= 400
-        with lock:
-            latencies.extend(own)
-            errors["status"] += status
-            errors["socket"] += sockets
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(connections)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-    return load.Result(
-        rps=len(latencies) / elapsed,
-        p50_ms=load._percentile(latencies, 50) * 1000,
-        p99_ms=load._percentile(latencies, 99) * 1000,
-        requests=len(latencies),
-        status_errors=errors["status"],
-        socket_errors=errors["socket"],
+    return load.run_python(
+        base_url=base_url,
+        path=path,
+        cookie="",
+        headers={"Authorization": f"Bearer {key}"},
+        seconds=seconds,
+        connections=connections,
     )
 
 

@@ -93,8 +93,11 @@ def run_python(
     seconds: float,
     connections: int,
     max_requests: int = 200_000,
+    headers: dict | None = None,
 ) -> Result:
-    """The fallback: one thread and one keep-alive connection per simulated client."""
+    """The fallback: one thread and one keep-alive connection per simulated client.
+
+    ``headers`` replace the session cookie (e.g. an API token)."""
     _check_loopback(base_url)
     latencies: list[float] = []
     counts = {"requests": 0, "status": 0, "socket": 0}
@@ -105,7 +108,7 @@ def run_python(
         own: list[float] = []
         status = socket = 0
         with httpx.Client(
-            base_url=base_url, headers={"Cookie": cookie}, timeout=10.0
+            base_url=base_url, headers=headers or {"Cookie": cookie}, timeout=10.0
         ) as http:
             while time.perf_counter() < deadline:
                 with lock:
