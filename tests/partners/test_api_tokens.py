@@ -1,6 +1,7 @@
 """R38: API tokens under My account: shown once, stored hashed, revoked at once,
 stopped with their person; support staff see and revoke them."""
 
+import html
 from datetime import timedelta
 from io import StringIO
 
@@ -162,10 +163,9 @@ def test_customer_administrators_have_no_tokens_page(client):
 
 def test_my_account_links_the_page_and_it_reads_in_french(client, adam):
     assert TOKENS in text(client.get("/account/"))
-    page = text(client.get(TOKENS, HTTP_ACCEPT_LANGUAGE="fr"))
     factories.api_token(adam)
-    page = text(client.get(TOKENS, HTTP_ACCEPT_LANGUAGE="fr"))
-    assert "Jetons d’API" in page or "Jetons d'API" in page
+    page = html.unescape(text(client.get(TOKENS, HTTP_ACCEPT_LANGUAGE="fr")))
+    assert "Jetons d'API" in page
     assert "Révoquer" in page
 
 
