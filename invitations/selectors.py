@@ -1,9 +1,8 @@
-from bisect import bisect_right
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db import connection
+from django.db.models import Count, F, QuerySet, Window
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -185,28 +184,55 @@ def activity_bucket_bounds(
     return bounds[::-1]
 
 
-def _activity_series(now: datetime) -> dict[str, Callable]:
-    """For each series of the chart, the moment a request counts in it (or None)."""
-    expired_states = {Invitation.Status.EXPIRED, Invitation.Status.PENDING}
+def _activity_sql(partner_id: int, bounds, now: datetime) -> tuple[str, list]:
+    """The chart's one query: ``(series, week index, count)`` rows.
 
-    def when_expired(row):
-        # A pending link past its date is expired (with_effective_status): it
-        # expired at expires_at, which must not be still to come.
-        if row.status in expired_states and row.expires_at < now:
-            return row.expires_at
-        return None
+    Each series is the moment a request counts in it: sent, first opened,
+    answered (accepted or declined), and expired (a pending link past its date
+    is expired, with_effective_status, at ``expires_at``, never in the future).
+    """
+    ops = connection.ops
+    table = ops.quote_name(Invitation._meta.db_table)
 
-    return {
-        "sent": lambda row: row.sent_at,
-        "opened": lambda row: row.first_opened_at,
-        "accepted": lambda row: (
-            row.responded_at if row.status == Invitation.Status.ACCEPTED else None
+    def column(name):
+        return ops.quote_name(Invitation._meta.get_field(name).column)
+
+    def moment(value):
+        return ops.adapt_datetimefield_value(value)
+
+    status = column("status")
+    Status = Invitation.Status
+    series = (
+        ("sent", "sent_at", "", []),
+        ("opened", "first_opened_at", "", []),
+        ("accepted", "responded_at", f" AND {status} = %s", [Status.ACCEPTED]),
+        ("declined", "responded_at", f" AND {status} = %s", [Status.DECLINED]),
+        (
+            "expired",
+            "expires_at",
+            f" AND {status} IN (%s, %s) AND {column('expires_at')} < %s",
+            [Status.EXPIRED, Status.PENDING, moment(now)],
         ),
-        "declined": lambda row: (
-            row.responded_at if row.status == Invitation.Status.DECLINED else None
-        ),
-        "expired": when_expired,
-    }
+    )
+    ends = [moment(end) for _start, end in bounds]
+    window = [moment(bounds[0][0]), ends[-1]]
+    parts, params = [], []
+    for name, field_name, extra, extra_params in series:
+        col = column(field_name)
+        weeks = " ".join(f"WHEN {col} < %s THEN {i}" for i in range(len(ends)))
+        # Only quoted names, this module's series names and placeholders are
+        # written into the text; every value is a parameter.
+        parts.append(
+            f"SELECT '{name}' AS series, CASE {weeks} END AS week FROM {table} "  # noqa: S608
+            f"WHERE {column('partner')} = %s AND {col} >= %s AND {col} < %s{extra}"
+        )
+        params += [*ends, partner_id, *window, *extra_params]
+    sql = (
+        "SELECT series, week, COUNT(*) FROM ("  # noqa: S608
+        + " UNION ALL ".join(parts)
+        + ") moments GROUP BY series, week"
+    )
+    return sql, params
 
 
 def invitation_activity_by_week(
@@ -214,45 +240,19 @@ def invitation_activity_by_week(
 ) -> list[ActivityBucket]:
     """R42: the partner's requests by status over the last ``days`` days, by week.
 
-    One query whatever the number of requests (R17: the partner's only): the four
-    moments of each request in the window, counted into their weeks here (65
-    filtered aggregates cost more to compile than the rows cost to count).
+    One query whatever the number of requests (R17: the partner's only), counted
+    by the database: for each series, the moments in the window, each given its
+    week by a CASE over the weeks' ends (in the person's zone, so a change of
+    summer time falls right), grouped. Written as SQL: the ORM spent longer
+    compiling 65 filtered aggregates than counting, and reading every request of
+    the window to count it here grew with the partner's requests.
     """
     bounds = activity_bucket_bounds(now=now, days=days)
-    window_start, window_end = bounds[0][0], bounds[-1][1]
-    series = _activity_series(now)
-    in_window = Q()
-    for field_name in ("sent_at", "first_opened_at", "responded_at", "expires_at"):
-        in_window |= Q(
-            **{f"{field_name}__gte": window_start, f"{field_name}__lt": window_end}
-        )
-    # An answered or revoked request whose link date falls in the window counts
-    # in no series for it (``when_expired``): such rows are not read at all.
-    in_window &= ~Q(
-        ~Q(status__in=[Invitation.Status.EXPIRED, Invitation.Status.PENDING]),
-        *[
-            ~Q(**{f"{f}__gte": window_start, f"{f}__lt": window_end})
-            for f in ("sent_at", "first_opened_at", "responded_at")
-        ],
-    )
-    rows = Invitation.objects.filter(in_window, partner=partner).values_list(
-        "status", "sent_at", "first_opened_at", "responded_at", "expires_at", named=True
-    )
-    # Compared as POSIX timestamps: the bounds are in the person's zone and the
-    # moments in UTC, and each aware comparison across zones asks both for their
-    # offset (the bisections were most of this function's time).
-    starts = [start.timestamp() for start, _ in bounds]
-    low, high = window_start.timestamp(), window_end.timestamp()
-    names = tuple(series.items())
-    counts = [dict.fromkeys(series, 0) for _ in bounds]
-    for row in rows:
-        for name, moment_of in names:
-            moment = moment_of(row)
-            if moment is None:
-                continue
-            stamp = moment.timestamp()
-            if low <= stamp < high:
-                counts[bisect_right(starts, stamp) - 1][name] += 1
+    counts = [dict.fromkeys(ACTIVITY_SERIES, 0) for _ in bounds]
+    with connection.cursor() as cursor:
+        cursor.execute(*_activity_sql(partner.pk, bounds, now))
+        for series, week, count in cursor.fetchall():
+            counts[week][series] = count
     return [
         ActivityBucket(start=start, end=end, **counts[i])
         for i, (start, end) in enumerate(bounds)
