@@ -166,6 +166,18 @@ class Invitation(models.Model):
         indexes = [
             models.Index(fields=["partner", "-sent_at"], name="invitation_partner_idx"),
             models.Index(fields=["status", "expires_at"], name="invitation_status_idx"),
+            # The Overview's chart (R42): each of its series is a range of one
+            # date of the partner's requests.
+            models.Index(
+                fields=["partner", "first_opened_at"], name="invitation_opened_idx"
+            ),
+            models.Index(
+                fields=["partner", "responded_at"], name="invitation_responded_idx"
+            ),
+            models.Index(
+                fields=["partner", "status", "expires_at"],
+                name="invitation_expired_idx",
+            ),
         ]
 
     def __str__(self):
