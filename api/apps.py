@@ -14,3 +14,6 @@ class ApiConfig(AppConfig):
 
     def ready(self):
         from api import signals  # noqa: F401  (webhook events from the apps below)
+        from api.webhook_notifications import register_kinds
+
+        register_kinds()

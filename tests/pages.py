@@ -377,6 +377,7 @@ def _partner_pages(d):
         ]
         + people
         + _gdap_pages(d)
+        + _webhook_pages(d)
     )
     sales = [
         ("Request form", "/invitations/new/"),
@@ -388,6 +389,7 @@ def _partner_pages(d):
         ("Refused (403)", f"/customers/{adatum.pk}/service-requests/new/", 403),
         ("Users refused (403)", "/partner/users/", 403),
         ("Admin relationships refused (403)", "/admin-relationships/", 403),
+        ("Webhooks refused (403)", "/webhooks/", 403),
     ]
     helpdesk = [
         ("Service request form", f"/customers/{adatum.pk}/service-requests/new/"),
@@ -401,6 +403,30 @@ def _partner_pages(d):
         "sales_agent": common + sales,
         "helpdesk_agent": common + helpdesk,
     }
+
+
+def _webhook_pages(d):
+    """R40: the Webhooks pages, with one endpoint and a delivery of it."""
+    from api.models import WebhookEndpoint
+    from api.webhooks import secret_encrypt, send_test_event
+
+    endpoint = WebhookEndpoint.objects.create(
+        partner=d["partner"],
+        url="https://hooks.contoso.example/portal",
+        description="CRM",
+        events=["service-request-updated", "granular-admin-relationship-approved"],
+        secret_encrypted=secret_encrypt("whsec_demo"),
+        created_by=d["global_admin"],
+    )
+    send_test_event(endpoint=endpoint)
+    one = f"/webhooks/{endpoint.pk}/"
+    return [
+        ("Webhooks", "/webhooks/"),
+        ("Add webhook endpoint", "/webhooks/new/"),
+        ("Webhook endpoint", one),
+        ("Edit webhook endpoint", one + "edit/"),
+        ("Delete webhook endpoint confirm", one + "delete/"),
+    ]
 
 
 def _gdap_pages(d):

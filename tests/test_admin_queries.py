@@ -2,6 +2,8 @@
 for 200 rows, with every foreign key of each row filled in (so a missing
 select_related shows up as a difference)."""
 
+import uuid
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
@@ -13,6 +15,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 
+from api.models import WebhookDelivery, WebhookEndpoint
 from core.models import Notification, OutgoingEmail, UserSession
 from customers.models import (
     Customer,
@@ -79,6 +82,26 @@ def _gdap_event():
         relationship=relationship,
         actor=factories.UserFactory(),
         at=timezone.now(),
+    )
+
+
+def _webhook_endpoint():
+    return WebhookEndpoint.objects.create(
+        partner=factories.PartnerFactory(),
+        url="https://hooks.example/in",
+        events=["test-created"],
+        secret_encrypted="x",
+        created_by=factories.UserFactory(),
+    )
+
+
+def _webhook_delivery():
+    return WebhookDelivery.objects.create(
+        endpoint=_webhook_endpoint(),
+        event_id=uuid.uuid4(),
+        event_name="test-created",
+        payload={},
+        occurred_at=timezone.now(),
     )
 
 
@@ -151,6 +174,8 @@ BUILDERS = {
     ).memberships.get(),
     AccessAssignment: _assignment,
     GdapEvent: _gdap_event,
+    WebhookEndpoint: _webhook_endpoint,
+    WebhookDelivery: _webhook_delivery,
     AdminRelationshipReminder: lambda: (
         lambda r: AdminRelationshipReminder.objects.create(
             relationship=r, days_before=7, ends_at=r.ends_at

@@ -66,6 +66,9 @@ EXPECTED_PERMISSIONS = {
     # API tokens (issue 16): seen (never a key), revoked as an action.
     "partners.view_apitoken",
     "partners.change_apitoken",
+    # Webhooks (R40): endpoints (never a secret) and deliveries, seen only.
+    "api.view_webhookendpoint",
+    "api.view_webhookdelivery",
 }
 
 

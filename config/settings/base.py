@@ -289,6 +289,14 @@ SPECTACULAR_SETTINGS = {
 # R40: webhook targets on private, loopback or link-local addresses (and plain
 # HTTP) only where this says so: tests and local trials.
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
+# R40: seconds between a webhook delivery's attempts (more than 24 hours in all),
+# and the consecutive failures after which an endpoint is disabled.
+WEBHOOK_RETRY_DELAYS = env.list(
+    "WEBHOOK_RETRY_DELAYS",
+    cast=float,
+    default=[60, 300, 1800, 7200, 21600, 43200, 86400, 86400],
+)
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=50)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
