@@ -17,3 +17,7 @@ class ApiConfig(AppConfig):
         from api.webhook_notifications import register_kinds
 
         register_kinds()
+
+        from api.activity import register as register_activity
+
+        register_activity()

@@ -125,3 +125,46 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event_name} ({self.status})"
+
+
+class WebhookChange(models.Model):
+    """One change to a partner's webhook endpoints (R40), for the activity log
+    (R41). Written in the same transaction as the change; never edited. The
+    endpoint is named by its id and address (``details``), so the row still reads
+    right after the endpoint is deleted."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Webhook endpoint added")
+        CHANGED = "changed", _("Webhook endpoint changed")
+        DELETED = "deleted", _("Webhook endpoint deleted")
+        DISABLED = "disabled", _("Webhook endpoint disabled")
+        ENABLED = "enabled", _("Webhook endpoint enabled")
+
+    partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("partner"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    kind = models.CharField(_("event"), max_length=16, choices=Kind.choices)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    at = models.DateTimeField(_("time"), db_index=True)
+
+    class Meta:
+        verbose_name = _("webhook change")
+        verbose_name_plural = _("webhook changes")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["partner", "-at"], name="webhook_change_recent")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.at:%Y-%m-%d})"

@@ -24,7 +24,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-from api.models import WebhookDelivery, WebhookEndpoint
+from api import webhooks
+from api.models import WebhookChange, WebhookDelivery, WebhookEndpoint
 from api.webhooks import secret_decrypt, signed_headers, validate_target_url
 from core.exceptions import DomainError
 from core.services import notifications_send
@@ -172,6 +173,7 @@ def _failed(endpoint: WebhookEndpoint, delivery: WebhookDelivery, now) -> str:
         endpoint.disabled_at = now
         fields += ["is_active", "disabled_at"]
         endpoint.save(update_fields=fields)
+        webhooks.change_record(endpoint, WebhookChange.Kind.DISABLED)
         transaction.on_commit(lambda: _notify_disabled(endpoint.pk))
         return "endpoint disabled"
     endpoint.save(update_fields=fields)

@@ -121,7 +121,9 @@ def webhook_edit(request, endpoint_id):
     if not form.is_valid():
         return _form_page(request, form, endpoint=endpoint, status=400)
     try:
-        webhooks.endpoint_update(endpoint=endpoint, **form.cleaned_data)
+        webhooks.endpoint_update(
+            endpoint=endpoint, actor=request.user, **form.cleaned_data
+        )
     except DomainError as error:
         form.add_error(
             "url" if error.code.startswith("webhook_") else None, error.message
@@ -137,7 +139,7 @@ def webhook_delete(request, endpoint_id):
     _admins_only(request)
     endpoint = _endpoint(request, endpoint_id)
     if request.method == "POST":
-        webhooks.endpoint_delete(endpoint=endpoint)
+        webhooks.endpoint_delete(endpoint=endpoint, actor=request.user)
         messages.success(request, _("The endpoint was deleted."))
         return redirect("api:webhooks")
     return render(request, "api/webhook_delete.html", {"endpoint": endpoint})
@@ -162,6 +164,6 @@ def webhook_test(request, endpoint_id):
 def webhook_enable(request, endpoint_id):
     _admins_only(request)
     endpoint = _endpoint(request, endpoint_id)
-    webhooks.endpoint_enable(endpoint=endpoint)
+    webhooks.endpoint_enable(endpoint=endpoint, actor=request.user)
     messages.success(request, _("The endpoint was enabled."))
     return redirect("api:webhook-detail", endpoint_id=endpoint.pk)

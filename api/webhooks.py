@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from api.models import WebhookDelivery, WebhookEndpoint
+from api.models import WebhookChange, WebhookDelivery, WebhookEndpoint
 from core.exceptions import DomainError
 
 TEST_EVENT = "test-created"
@@ -184,6 +184,17 @@ def _events_checked(events) -> list[str]:
 # --- Endpoints ----------------------------------------------------------------------
 
 
+def change_record(endpoint: WebhookEndpoint, kind: str, *, actor=None) -> None:
+    """R41: the change in the partner's activity log (same transaction)."""
+    WebhookChange.objects.create(
+        partner_id=endpoint.partner_id,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        kind=kind,
+        details={"endpoint_id": endpoint.pk, "url": endpoint.url},
+        at=timezone.now(),
+    )
+
+
 @transaction.atomic
 def endpoint_create(
     *, partner, actor, url: str, events, description: str = ""
@@ -200,33 +211,37 @@ def endpoint_create(
         secret_encrypted=secret_encrypt(secret),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
+    change_record(endpoint, WebhookChange.Kind.CREATED, actor=actor)
     return endpoint, secret
 
 
 @transaction.atomic
 def endpoint_update(
-    *, endpoint: WebhookEndpoint, url: str, events, description: str = ""
+    *, endpoint: WebhookEndpoint, url: str, events, description: str = "", actor=None
 ) -> WebhookEndpoint:
     endpoint.url = validate_target_url(url)
     endpoint.events = _events_checked(events)
     endpoint.description = (description or "").strip()[:200]
     endpoint.save(update_fields=["url", "events", "description"])
+    change_record(endpoint, WebhookChange.Kind.CHANGED, actor=actor)
     return endpoint
 
 
 @transaction.atomic
-def endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
+def endpoint_delete(*, endpoint: WebhookEndpoint, actor=None) -> None:
+    change_record(endpoint, WebhookChange.Kind.DELETED, actor=actor)
     endpoint.delete()
 
 
 @transaction.atomic
-def endpoint_enable(*, endpoint: WebhookEndpoint) -> WebhookEndpoint:
+def endpoint_enable(*, endpoint: WebhookEndpoint, actor=None) -> WebhookEndpoint:
     """Turn a disabled endpoint on again, failures counted from zero; its waiting
     deliveries go out."""
     endpoint.is_active = True
     endpoint.disabled_at = None
     endpoint.consecutive_failures = 0
     endpoint.save(update_fields=["is_active", "disabled_at", "consecutive_failures"])
+    change_record(endpoint, WebhookChange.Kind.ENABLED, actor=actor)
     WebhookDelivery.objects.filter(
         endpoint=endpoint, status=WebhookDelivery.Status.PENDING
     ).update(next_attempt_at=None)

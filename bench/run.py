@@ -672,6 +672,37 @@ def measure_api(ctx: Context, base_url: str) -> dict:
     )
 
 
+def run_webhooks(ctx: Context) -> dict:
+    """R40: 1,000 events (100 in a smoke) delivered to a signing-checking receiver
+    on loopback by the delivery task, in a scratch database
+    (bench/webhook_delivery.py)."""
+    n = 100 if ctx.opts.smoke else 1000
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run(
+        [PYTHON, "-m", "bench.webhook_delivery", str(n)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    lines = [x for x in done.stdout.splitlines() if x.startswith("{")]
+    if not lines:
+        raise RuntimeError(f"webhook delivery: {done.stderr[-500:]}")
+    return json.loads(lines[-1])
+
+
+def report_webhooks(figures: dict, report: dict, failures: list) -> None:
+    print()
+    print("Webhook delivery: events to one endpoint on loopback, signed, in order")
+    print(
+        f"  {figures['events']} events in {figures['seconds']} s: "
+        f"{figures['per_second']} events/s; lost {figures['lost']}, "
+        f"duplicates {figures['duplicates']}, bad signatures "
+        f"{figures['bad_signatures']}"
+    )
+    report["webhooks"] = figures
+    if figures["lost"] or figures["duplicates"] or figures["bad_signatures"]:
+        failures.append("webhook delivery lost, repeated or mis-signed events")
+
+
 def report_api(measured: Measured, report: dict) -> None:
     if measured.api is None:
         return
@@ -947,6 +978,7 @@ def main() -> int:
     scale_inproc = time_scale_in_process(ctx)
     measured = measure_servers(ctx, prep, pages)
     verified = dbtask(ctx.envs["large"], "verify", payload=prep)
+    webhook_figures = run_webhooks(ctx)
     queued = None
     if ctx.opts.queue == "run":
         try:
@@ -960,6 +992,7 @@ def main() -> int:
     report_pages(ctx, prep, pages, measured.runs, counted, report, failures)
     scale = report_scale(ctx, measured, counted, scale_inproc, report, failures)
     report_api(measured, report)
+    report_webhooks(webhook_figures, report, failures)
     if measured.api and measured.api["api"]["errors"]:
         failures.append("API customers list: error answers under load")
     problems = report_concurrency(ctx, prep, measured, verified, report, failures)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from api import webhooks
-from api.models import WebhookDelivery, WebhookEndpoint
+from api.models import WebhookChange, WebhookDelivery, WebhookEndpoint
 from api.webhook_tasks import DISABLED_KIND, deliver_pending
 from core.models import Notification
 from partners.models import Role
@@ -134,6 +134,9 @@ def test_fifty_failures_in_a_row_disable_the_endpoint_and_tell_its_owners(
     assert len(receiver.requests) == 50
     assert not endpoint.is_active and endpoint.disabled_at
     assert endpoint.consecutive_failures == 50
+    # R41: the disabling is in the activity log, by no person.
+    change = WebhookChange.objects.get(kind="disabled")
+    assert change.actor is None and change.details["url"] == endpoint.url
     notified = set(
         Notification.objects.filter(kind=DISABLED_KIND).values_list(
             "recipient", flat=True

@@ -175,3 +175,24 @@ def test_header_links_to_webhooks_for_admins_only(
         f'href="{link}"'
         not in client.get(reverse("partners:overview")).content.decode()
     )
+
+
+def test_endpoint_changes_are_in_the_activity_log(
+    client, partner, admin_agent, make_partner_user, allow_private
+):
+    """R41: the webhook changes of 8.4, with who made them; not for a Sales agent
+    (who cannot manage endpoints)."""
+    client.force_login(admin_agent)
+    client.post(
+        reverse("api:webhook-new"),
+        {"url": "http://127.0.0.1:9/audit", "events": ["service-request-updated"]},
+    )
+    endpoint = WebhookEndpoint.objects.get()
+    client.post(reverse("api:webhook-delete", args=[endpoint.pk]))
+
+    page = client.get("/activity/").content.decode()
+    assert "Webhook endpoint added" in page and "Webhook endpoint deleted" in page
+    assert "http://127.0.0.1:9/audit" in page
+    sales = make_partner_user(Role.SALES_AGENT, email="sam@contoso.test")
+    client.force_login(sales)
+    assert "Webhook endpoint added" not in client.get("/activity/").content.decode()
