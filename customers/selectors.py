@@ -5,20 +5,17 @@ Each returns a fixed number of queries whatever the number of rows.
 
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import (
     Case,
-    Count,
     IntegerField,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
-from django.db.models.lookups import Exact
+from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
 from core.converters import is_id
@@ -223,32 +220,35 @@ HEAD_FIELDS = (
 )
 
 
-def _count_of(queryset) -> Coalesce:
-    """A correlated ``COUNT`` (one per row of the page, inside the one query)."""
-    counted = (
-        queryset.order_by().values("customer_id").annotate(n=Count("pk")).values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
 def _with_counts(qs, partner: Partner):
     """R11 counts for each row: the subscriptions the partner may see (all with
-    admin privileges, else those it provisioned) and its open service requests."""
-    # One correlated count: every subscription when the row has admin
-    # privileges, else the partner's own (a CASE over two counts compiled and
-    # ran both subqueries twice).
-    visible = Subscription.objects.filter(
-        Q(Exact(OuterRef("dap_active"), True)) | Q(provisioned_by=partner),
-        customer_id=OuterRef("customer_id"),
+    admin privileges, else those it provisioned) and its open service requests.
+
+    Two correlated ``COUNT`` subqueries inside the one query (one per row of the
+    page), written as SQL: built and compiled by the ORM they were a third of a
+    list's time, on every page and API call. Served by the (customer,
+    provisioned_by) index and the service requests' (customer, ...) indexes.
+    """
+    quote = connection.ops.quote_name
+    row = quote(ResellerRelationship._meta.db_table)
+    subscriptions = quote(Subscription._meta.db_table)
+    requests = quote(ServiceRequest._meta.db_table)
+    # Only quoted table names are written into the text; values are parameters.
+    visible = RawSQL(  # noqa: S611
+        f"SELECT COUNT(*) FROM {subscriptions} s "  # noqa: S608
+        f"WHERE s.customer_id = {row}.customer_id "
+        f"AND ({row}.dap_active OR s.provisioned_by_id = %s)",
+        (partner.pk,),
+        output_field=IntegerField(),
     )
-    return qs.annotate(
-        subscription_count=_count_of(visible),
-        open_request_count=_count_of(
-            ServiceRequest.objects.filter(
-                customer_id=OuterRef("customer_id"), partner=partner
-            ).exclude(status=ServiceRequest.Status.RESOLVED)
-        ),
+    open_requests = RawSQL(  # noqa: S611
+        f"SELECT COUNT(*) FROM {requests} r "  # noqa: S608
+        f"WHERE r.customer_id = {row}.customer_id AND r.partner_id = %s "
+        "AND r.status <> %s",
+        (partner.pk, ServiceRequest.Status.RESOLVED),
+        output_field=IntegerField(),
     )
+    return qs.annotate(subscription_count=visible, open_request_count=open_requests)
 
 
 def customer_list_access(access: str) -> str:
