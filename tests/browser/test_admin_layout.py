@@ -121,6 +121,8 @@ def _support_staff_group():
         ("0006_support_staff_queue", "grant"),
         ("0007_bulk_request", "grant_support_view"),
         ("gdap:0003_support_staff_gdap", "grant"),
+        ("gdap:0005_support_staff_api_tokens", "grant"),
+        ("api:0003_support_staff_webhooks", "grant"),
     ]:
         app, _sep, name = name.rpartition(":")
         module = importlib.import_module(f"{app or 'invitations'}.migrations.{name}")

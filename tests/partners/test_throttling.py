@@ -295,7 +295,12 @@ def test_thirty_concurrent_guesses_evaluate_at_most_the_limit(
     # Every guess reached the backend and was counted; only the limit's worth
     # reached the password hash.
     assert tries_counted == guesses
-    assert len(counted_hashes) == settings.LOGIN_FAILURE_LIMIT
+    # At most the limit's worth reached the password hash. Not exactly: each try
+    # counts in the account's bucket and in the address's (limit 20), and under
+    # load two tries may take their numbers in the two buckets in different
+    # orders, so some of the account's first five can be the address's 21st or
+    # later (then refused before the hash, which is what the limit is for).
+    assert len(counted_hashes) <= settings.LOGIN_FAILURE_LIMIT
 
 
 # --- Folded addresses (run on SQLite and PostgreSQL) ----------------------------------
